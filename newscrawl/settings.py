@@ -1,0 +1,51 @@
+"""Scrapy settings for newscrawl, and the documented defaults of every NEWSCRAWL_* setting.
+
+Each block below belongs to one component; components read their values from
+``crawler.settings`` in ``from_crawler`` so ``-s NAME=VALUE`` overrides any of them.
+"""
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["newscrawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.spiders"
+
+# --- Identity and politeness -------------------------------------------------------------
+NEWSCRAWL_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
+USER_AGENT = f"newscrawl/0.1 (+{NEWSCRAWL_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# Every page carries <meta http-equiv="refresh" content="600">: following it would re-fetch
+# each page as a "redirect" to itself.
+METAREFRESH_ENABLED = False
+
+# --- Crawl shape -------------------------------------------------------------------------
+# Listing page -> article -> "A lire aussi" article -> its related articles.
+DEPTH_LIMIT = 2
+DEPTH_PRIORITY = 0
+# How many pages of each listing the spider follows (spider argument max_pages overrides).
+NEWSCRAWL_MAX_PAGES = 3
+# Hosts that are the site itself (links to them are followed; start URL hosts are added).
+NEWSCRAWL_SITE_HOSTS = ["www.boursorama.com", "boursorama.com", "bourse.boursobank.com"]
+
+# --- Items -------------------------------------------------------------------------------
+ITEM_PIPELINES = {
+    "newscrawl.pipelines.TextCleanupPipeline": 100,
+    "newscrawl.pipelines.DatesPipeline": 200,
+    "newscrawl.pipelines.AttributionPipeline": 300,
+    "newscrawl.pipelines.ValidationPipeline": 400,
+    "newscrawl.pipelines.DeduplicationPipeline": 500,
+}
+
+# --- Engine ------------------------------------------------------------------------------
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
