@@ -1,0 +1,42 @@
+"""Whitespace and entity clean-up shared by the parser and the text pipeline."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Non-breaking, thin and zero-width spaces are common in French typography ("12 000 €",
+# "Otan :") and in CMS output; readers and CSV users want plain spaces.
+_SPACE_LIKE = re.compile(r"[\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000\t\r\f\v ]+")
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+_SPACES_AROUND_NEWLINE = re.compile(r" *\n *")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+# Double-escaped entities ("&amp;#039;") survive one round of HTML decoding.
+_LEFTOVER_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def clean_text(value: str | None) -> str | None:
+    """Collapse spaces, decode leftover entities and trim; keep paragraph breaks ("\\n\\n").
+
+    Returns None for None and for text that is empty once cleaned, so that "no value" is
+    always null in the output and never "".
+    """
+    if value is None:
+        return None
+    if _LEFTOVER_ENTITY.search(value):
+        value = html.unescape(value)
+    value = unicodedata.normalize("NFC", value)
+    value = _ZERO_WIDTH.sub("", value)
+    value = _SPACE_LIKE.sub(" ", value)
+    value = _SPACES_AROUND_NEWLINE.sub("\n", value)
+    value = _MANY_NEWLINES.sub("\n\n", value)
+    value = value.strip()
+    return value or None
+
+
+def clean_inline(value: str | None) -> str | None:
+    """Like clean_text, for one-line values (titles, names): every line break becomes a space."""
+    if value is None:
+        return None
+    return clean_text(value.replace("\n", " "))
