@@ -1,0 +1,135 @@
+"""Normalise a parsed Article in place: text, dates, attributions.
+
+Each step returns the problems it met instead of logging them, so this module stays pure
+and the same chain runs in the pipelines (which log and count) and in the fixture tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import UTC, datetime
+
+from newscrawl.items import Article
+from newscrawl.normalize.dates import parse_date, to_iso
+from newscrawl.normalize.outlets import clean_body, parse_provider, split_credit
+from newscrawl.normalize.text import clean_inline, clean_text
+
+PARAGRAPH_BREAK = "\n\n"
+
+# Fields whose text is one line by nature; every other string keeps its paragraph breaks.
+_INLINE_FIELDS = frozenset(
+    {"title", "outlet_raw", "published_raw", "updated_raw", "author", "caption", "credit_raw"}
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something a normaliser could not do; the pipeline logs it and counts ``kind``."""
+
+    kind: str
+    field: str
+    value: str | None
+
+
+def normalize_article(article: Article, now: datetime | None = None) -> list[Problem]:
+    """Run every normalisation step; ``now`` defaults to the article's fetch time."""
+    clean_article_text(article)
+    problems = normalize_dates(article, now)
+    problems += normalize_attributions(article)
+    return problems
+
+
+def clean_article_text(obj: object) -> None:
+    """Clean every string field of a dataclass item and of its nested items, in place."""
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, str):
+            cleaner = clean_inline if f.name in _INLINE_FIELDS else clean_text
+            setattr(obj, f.name, cleaner(value))
+        elif isinstance(value, list):
+            cleaned = []
+            for element in value:
+                if is_dataclass(element):
+                    clean_article_text(element)
+                    cleaned.append(element)
+                elif isinstance(element, str):
+                    text = clean_inline(element)
+                    if text is not None:
+                        cleaned.append(text)
+                else:
+                    cleaned.append(element)
+            setattr(obj, f.name, cleaned)
+
+
+def fetch_time(article: Article) -> datetime:
+    """The article's fetch time as an aware datetime; the current time if it has none."""
+    if article.fetched_at:
+        try:
+            parsed = datetime.fromisoformat(article.fetched_at)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed
+    return datetime.now(UTC)
+
+
+def normalize_dates(article: Article, now: datetime | None = None) -> list[Problem]:
+    now = now or fetch_time(article)
+    problems: list[Problem] = []
+
+    def read(raw: str | None, field: str, not_before: datetime | None = None):
+        if raw is None:
+            return None
+        parsed = parse_date(raw, now, not_before=not_before)
+        if parsed is None:
+            problems.append(Problem("dates/unparsed", field, raw))
+        return parsed
+
+    published = read(article.published_raw, "published_raw")
+    article.published = to_iso(published)
+    article.updated = to_iso(read(article.updated_raw, "updated_raw"))
+    for comment in article.comments:
+        comment.published = to_iso(read(comment.published_raw, "comments.published_raw", published))
+    for entry in article.related:
+        entry.published = to_iso(read(entry.published_raw, "related.published_raw"))
+    return problems
+
+
+def normalize_attributions(article: Article) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def outlet_of(holder, field: str) -> None:
+        attribution = parse_provider(holder.outlet_raw)
+        holder.outlet_raw = attribution.raw
+        holder.outlet = attribution.outlet
+        if hasattr(holder, "outlet_partners"):
+            holder.outlet_partners = list(attribution.partners)
+        if attribution.outlet is not None and not attribution.known:
+            problems.append(Problem("outlets/unknown", field, attribution.outlet))
+
+    outlet_of(article, "outlet")
+    for entry in article.related:
+        outlet_of(entry, "related.outlet")
+
+    for image in article.images:
+        credit = split_credit(image.caption)
+        image.caption = credit.caption
+        image.credit_raw = credit.credit_raw
+        image.credit_agency = credit.agency
+        image.credit_photographer = credit.photographer
+
+    _normalize_body(article)
+    return problems
+
+
+def _normalize_body(article: Article) -> None:
+    # A page may show a lead without a body container: the byline rules still apply.
+    text = article.body if article.body is not None else article.lead
+    if text is None:
+        return
+    cleaned = clean_body(text.split(PARAGRAPH_BREAK))
+    article.body = PARAGRAPH_BREAK.join(cleaned.paragraphs) or None
+    article.authors = list(cleaned.authors) or article.authors
+    article.notes = article.notes + [n for n in cleaned.notes if n not in article.notes]
+    subheadings = set(article.subheadings)
+    article.lead = next((p for p in cleaned.paragraphs if p not in subheadings), None)

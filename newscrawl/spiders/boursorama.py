@@ -1,0 +1,165 @@
+"""The boursorama spider: routing only.
+
+listing pages (paginated, up to ``max_pages``) -> article pages -> their "A lire aussi"
+articles, depth-bounded by DEPTH_LIMIT. Extraction lives in ``newscrawl.sites.boursorama``
+and normalisation in the item pipelines.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+
+from newscrawl.normalize.dates import parse_http_date
+from newscrawl.sites import boursorama as site
+
+_PAGE_SUFFIX = re.compile(r"/page-(\d+)/?$")
+
+DEFAULT_LISTINGS = (
+    "https://www.boursorama.com/bourse/actualites/",
+    "https://www.boursorama.com/bourse/actualites/marches/",
+    "https://www.boursorama.com/bourse/actualites/societes/",
+    "https://www.boursorama.com/actualite-economique/",
+    "https://www.boursorama.com/patrimoine/actualites/",
+)
+
+
+def split_arg(value: str | list[str] | None) -> list[str]:
+    """A spider argument given as "a,b" on the command line or as a list from code."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [part.strip() for part in value if part and part.strip()]
+
+
+class BoursoramaSpider(scrapy.Spider):
+    name = "boursorama"
+
+    def __init__(self, start_urls=None, max_pages=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.start_list = split_arg(start_urls) or list(DEFAULT_LISTINGS)
+        self._max_pages_arg = max_pages
+        self.start_hosts = {urlsplit(url).hostname for url in self.start_list} - {None}
+        self.requested_ids: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.max_pages = int(spider._max_pages_arg or settings.getint("NEWSCRAWL_MAX_PAGES"))
+        # OffsiteMiddleware matches these and their subdomains; the start hosts make a local
+        # copy of the site (127.0.0.1) crawl exactly like the real one.
+        site_hosts = settings.getlist("NEWSCRAWL_SITE_HOSTS")
+        spider.allowed_domains = sorted(set(site_hosts) | spider.start_hosts)
+        return spider
+
+    async def start(self):
+        for url in self.start_list:
+            if site.is_article_url(url):
+                request = self._article_request(url)
+                if request is not None:
+                    yield request
+            else:
+                yield self._listing_request(url, page=listing_page_number(url))
+
+    # --- requests ------------------------------------------------------------------------
+
+    def _listing_request(self, url: str, page: int) -> scrapy.Request:
+        # depth_reset: pagination must not use up DEPTH_LIMIT, which bounds article hops.
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.on_error,
+            meta={"listing_page": page, "depth_reset": True, "page_kind": "listing"},
+        )
+
+    def _article_request(self, url: str, **meta) -> scrapy.Request | None:
+        article_id = site.article_id_from_url(url)
+        if article_id is not None:
+            # The same article is linked under several hosts and query strings.
+            if article_id in self.requested_ids:
+                self.crawler.stats.inc_value("newscrawl/articles/already_requested")
+                return None
+            self.requested_ids.add(article_id)
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={"page_kind": "article", **meta},
+        )
+
+    # --- callbacks -----------------------------------------------------------------------
+
+    def parse(self, response):
+        """Pages reached without a known kind (e.g. from the shell): route by URL."""
+        if site.is_article_url(response.url):
+            yield from self.parse_article(response)
+        else:
+            yield from self.parse_listing(response)
+
+    def parse_listing(self, response):
+        self.crawler.stats.inc_value("newscrawl/pages/listing")
+        listing = site.parse_listing(response.selector, response.url)
+        for url in listing.article_urls:
+            request = self._article_request(url, listing_url=response.url)
+            if request is not None:
+                yield request
+        page = response.meta.get("listing_page", 1)
+        if listing.next_page and page < self.max_pages:
+            yield self._listing_request(listing.next_page, page=page + 1)
+
+    def parse_article(self, response):
+        self.crawler.stats.inc_value("newscrawl/pages/article")
+        article = site.parse_article(response.selector, response.url)
+        article.fetched_at = fetched_at(response)
+        if article.article_id:
+            self.requested_ids.add(article.article_id)
+        for entry in article.related:
+            if entry.url:
+                request = self._article_request(entry.url, related_from=article.article_id)
+                if request is not None:
+                    yield request
+        yield article
+
+    def on_error(self, failure):
+        request = failure.request
+        reason = failure_reason(failure)
+        self.crawler.stats.inc_value(f"newscrawl/failed/{reason}")
+        self.crawler.stats.inc_value("newscrawl/failed")
+        self.logger.warning(
+            "Failed %s page %s: %s", request.meta.get("page_kind", "?"), request.url, reason
+        )
+
+
+def listing_page_number(url: str) -> int:
+    """The page a listing URL shows: ``.../page-3`` is 3, the listing root is 1."""
+    match = _PAGE_SUFFIX.search(urlsplit(url).path)
+    return int(match.group(1)) if match else 1
+
+
+def failure_reason(failure) -> str:
+    """A short, stats-friendly name for why a request failed."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(DNSLookupError):
+        return "dns"
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timeout"
+    return type(failure.value).__name__
+
+
+def fetched_at(response) -> str:
+    """When the page was fetched: its Date header, else the archive's record time, else now."""
+    when = parse_http_date(response.headers.get(b"Date"))
+    if when is None:
+        recorded = response.meta.get("newscrawl_fetched_at")
+        if recorded:
+            return recorded
+        when = datetime.now(UTC)
+    return when.astimezone(UTC).isoformat(timespec="seconds")

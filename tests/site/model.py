@@ -1,0 +1,242 @@
+"""A generated, deterministic copy of the site: articles, listings and their edge cases.
+
+The model is plain data that tests can change between runs (add an article, a comment,
+update a body); ``routes()`` renders it to the pages the local server answers with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tests.site import render
+
+PARIS = ZoneInfo("Europe/Paris")
+SITE_NOW = datetime(2024, 10, 21, 18, 0, tzinfo=PARIS)
+OFFSITE_URL = "https://www.example.com/bourse/actualites/hors-site-" + "f" * 32
+
+PROVIDERS = (
+    "AFP",
+    "Reuters",
+    "AOF",
+    "Cercle Finance",
+    "Boursorama avec Media Services",
+    "Boursorama avec AFP Services",
+)
+_WORDS = (
+    "marché bourse action indice hausse baisse séance investisseurs résultats trimestre "
+    "croissance inflation taux banque centrale pétrole euro dollar obligations dividende "
+    "chiffre affaires bénéfice prévisions analystes secteur valeur titre volatilité"
+).split()
+
+
+def article_id_for(slug: str) -> str:
+    return hashlib.md5(slug.encode()).hexdigest()
+
+
+@dataclass
+class SiteComment:
+    author: str
+    when: datetime
+    text: str
+
+
+@dataclass
+class SiteArticle:
+    slug: str
+    title: str
+    provider: str
+    published: datetime
+    paragraphs: list[str]
+    subheading: str | None = None
+    section: str = "bourse"
+    image_caption: str | None = None
+    comments: list[SiteComment] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
+    """Article ids of the "A lire aussi" entries, or absolute URLs for off-site ones."""
+    updated: datetime | None = None
+
+    @property
+    def article_id(self) -> str:
+        return article_id_for(self.slug)
+
+    @property
+    def path(self) -> str:
+        return f"/{self.section}/actualites/{self.slug}-{self.article_id}"
+
+
+@dataclass
+class Site:
+    now: datetime
+    articles: dict[str, SiteArticle]
+    listings: dict[str, list[str]]
+    """Listing root path -> article ids in listing order (newest first)."""
+    per_page: int = 8
+    redirects: dict[str, str] = field(default_factory=dict)
+    """Old path -> new path (301)."""
+    missing: set[str] = field(default_factory=set)
+    """Paths linked from listings that answer 404."""
+    robots_disallowed: set[str] = field(default_factory=set)
+    listing_extra_links: dict[str, list[str]] = field(default_factory=dict)
+    """Listing root -> extra article paths on its first page (redirects, 404s, robots)."""
+
+    def listing_pages(self, root: str) -> list[list[str]]:
+        ids = self.listings[root]
+        return [ids[i : i + self.per_page] for i in range(0, len(ids), self.per_page)] or [[]]
+
+    def routes(self) -> dict[str, tuple[int, dict[str, str], bytes]]:
+        """Path -> (status, headers, body) for every page of the site."""
+        html = {"Content-Type": "text/html; charset=utf-8"}
+        pages: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        for article in self.articles.values():
+            body = render.article_page(article, self)
+            pages[article.path] = (200, html, body.encode("utf-8"))
+        for root in self.listings:
+            pages_of_root = self.listing_pages(root)
+            for number, ids in enumerate(pages_of_root, start=1):
+                path = root if number == 1 else f"{root}page-{number}"
+                extra = self.listing_extra_links.get(root, []) if number == 1 else []
+                body = render.listing_page(self, root, number, len(pages_of_root), ids, extra)
+                pages[path] = (200, html, body.encode("utf-8"))
+        for old, new in self.redirects.items():
+            pages[old] = (301, {"Location": new}, b"")
+        robots = "User-agent: *\n" + "".join(f"Disallow: {p}\n" for p in self.robots_disallowed)
+        pages["/robots.txt"] = (200, {"Content-Type": "text/plain"}, robots.encode())
+        return pages
+
+
+def _sentence(rng: random.Random, words: int = 14) -> str:
+    text = " ".join(rng.choice(_WORDS) for _ in range(words))
+    return text[0].upper() + text[1:] + "."
+
+
+def make_article(
+    rng: random.Random,
+    index: int,
+    now: datetime,
+    *,
+    paragraphs: int = 4,
+    comments: int = 2,
+    padding_bytes: int = 0,
+) -> SiteArticle:
+    slug = f"article-numero-{index}-{rng.choice(_WORDS)}"
+    provider = PROVIDERS[index % len(PROVIDERS)]
+    published = (now - timedelta(hours=3 * index + 1)).replace(second=0, microsecond=0)
+    body = [" ".join(_sentence(rng) for _ in range(3)) for _ in range(paragraphs)]
+    if padding_bytes:
+        filler = []
+        while sum(len(p) for p in filler) < padding_bytes:
+            filler.append(" ".join(_sentence(rng, 20) for _ in range(5)))
+        body.extend(filler)
+    article_comments = [
+        SiteComment(
+            author=f"lecteur{index}_{n}",
+            when=min(published + timedelta(minutes=37 * (n + 1)), now),
+            text=_sentence(rng, 12),
+        )
+        for n in range(comments)
+    ]
+    return SiteArticle(
+        slug=slug,
+        title=f"Titre {index} : {_sentence(rng, 8)[:-1]}",
+        provider=provider,
+        published=published,
+        paragraphs=body,
+        subheading=f"Sous-titre de l'article {index}" if index % 3 == 0 else None,
+        image_caption=(
+            f"Photo de l'article {index}, à Paris. ( AFP / PHOTOGRAPHE NUMERO-{index} )"
+            if index % 4 != 1
+            else None
+        ),
+        comments=article_comments,
+    )
+
+
+@dataclass
+class SiteExpectations:
+    """What a crawl of the site with the default bounds must find."""
+
+    crawled_ids: set[str]
+    not_crawled_ids: set[str]
+    redirect_id: str
+    missing_path: str
+    robots_path: str
+
+
+def build_site(seed: int = 7) -> tuple[Site, SiteExpectations]:
+    """The end-to-end test site: ~30 articles with every routing edge case.
+
+    - /bourse/actualites/marches/ : 4 pages of 8 (the 4th beyond max_pages=3)
+    - /bourse/actualites/societes/ : 2 pages
+    - related-only articles at depth 2, one at depth 3 (beyond DEPTH_LIMIT=2)
+    - a related-link cycle, an off-site related link, a 301, a 404, a robots.txt block
+    """
+    rng = random.Random(seed)
+    now = SITE_NOW
+    listed = [make_article(rng, i, now) for i in range(36)]
+    related_only = [make_article(rng, 100 + i, now) for i in range(4)]
+    too_deep = make_article(rng, 200, now)
+    redirected = make_article(rng, 300, now)
+    robots_blocked = make_article(rng, 400, now)
+    everything = [*listed, *related_only, too_deep, redirected, robots_blocked]
+    articles = {a.article_id: a for a in everything}
+
+    marches = [a.article_id for a in listed[:26]]  # pages of 8, 8, 8, 2
+    societes = [a.article_id for a in listed[26:]]  # pages of 8, 2
+    beyond_max_pages = set(marches[24:])
+
+    # A cycle between two listed articles, and their links into related-only articles.
+    first, second = listed[0], listed[1]
+    first.related = [second.article_id, related_only[0].article_id, OFFSITE_URL]
+    second.related = [first.article_id, related_only[1].article_id]
+    listed[30].related = [related_only[2].article_id, related_only[3].article_id]
+    related_only[0].related = [too_deep.article_id, first.article_id]
+
+    old_path = f"/bourse/actualites/ancien-titre-{redirected.article_id}"
+    missing_path = "/bourse/actualites/article-supprime-" + "0" * 32
+    site = Site(
+        now=now,
+        articles=articles,
+        listings={
+            "/bourse/actualites/marches/": marches,
+            "/bourse/actualites/societes/": societes,
+        },
+        redirects={old_path: redirected.path},
+        missing={missing_path},
+        robots_disallowed={robots_blocked.path},
+        listing_extra_links={
+            "/bourse/actualites/societes/": [old_path, missing_path, robots_blocked.path]
+        },
+    )
+    crawled = (set(marches) - beyond_max_pages) | set(societes)
+    crawled |= {a.article_id for a in related_only} | {redirected.article_id}
+    not_crawled = beyond_max_pages | {too_deep.article_id, robots_blocked.article_id}
+    return site, SiteExpectations(
+        crawled_ids=crawled,
+        not_crawled_ids=not_crawled,
+        redirect_id=redirected.article_id,
+        missing_path=missing_path,
+        robots_path=robots_blocked.path,
+    )
+
+
+def build_bench_site(articles: int = 2000, seed: int = 11) -> Site:
+    """A large site for benchmarks: ~80 KB pages, 10 comments, 4 related entries each."""
+    rng = random.Random(seed)
+    now = SITE_NOW
+    pages = [
+        make_article(rng, i, now, paragraphs=6, comments=10, padding_bytes=45_000)
+        for i in range(articles)
+    ]
+    ids = [a.article_id for a in pages]
+    for i, article in enumerate(pages):
+        article.related = [ids[(i + k) % len(ids)] for k in (1, 2, 3, 4)]
+    return Site(
+        now=now,
+        articles={a.article_id: a for a in pages},
+        listings={"/bourse/actualites/marches/": ids},
+        per_page=20,
+    )
