@@ -45,6 +45,23 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.DeduplicationPipeline": 500,
 }
 
+# --- Archiving and offline replay (newscrawl/archive.py) -----------------------------------
+# Both sit on the downloader side of every built-in middleware (HttpCache is 900): capture
+# records bytes as received (before decompression and redirects); replay answers after every
+# other middleware has prepared the request, so no request ever reaches the network.
+DOWNLOADER_MIDDLEWARES = {
+    "newscrawl.archive.WarcCaptureMiddleware": 950,
+    "newscrawl.archive.WarcReplayMiddleware": 960,
+}
+# Directory for gzip WARC 1.1 files of every response fetched; empty = no capture.
+NEWSCRAWL_ARCHIVE = ""
+# A WARC file is closed and a new one started before it would grow past this many bytes.
+NEWSCRAWL_ARCHIVE_MAX_SIZE = 1_000_000_000
+# File names: <prefix>-<UTC time>-<serial>-<pid>.warc.gz
+NEWSCRAWL_ARCHIVE_PREFIX = "newscrawl"
+# WARC files or directories (comma-separated) to answer every request from; empty = live.
+NEWSCRAWL_REPLAY = ""
+
 # --- Engine ------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

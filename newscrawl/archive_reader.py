@@ -1,0 +1,138 @@
+"""An index of the HTTP responses in WARC files, and the exact recorded bytes of each.
+
+No Scrapy import: the replay middleware (``newscrawl.archive``) asks this module for a URL
+and builds the Scrapy response itself. The index keeps only file offsets, so an archive much
+larger than memory can be replayed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from w3lib.url import canonicalize_url
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    path: Path
+    offset: int
+    warc_date: str
+
+
+@dataclass
+class RecordedResponse:
+    """A response as recorded: status line parts, raw header pairs and the raw body."""
+
+    url: str
+    warc_date: str
+    protocol: str
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    ip_address: str | None
+
+
+def url_key(url: str) -> str:
+    # Same canonical form as Scrapy's request fingerprints: query order and fragments
+    # do not make two requests different.
+    return canonicalize_url(url)
+
+
+def archive_files(paths: list[str]) -> list[Path]:
+    """The WARC files named by ``paths``: a file as given, a directory's ``*.warc.gz``.
+
+    A directory's unfinished ``*.warc.gz.open`` files are left out (they may still be
+    written); name one explicitly to read it.
+    """
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.name.endswith((".warc.gz", ".warc")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"replay archive not found: {raw}")
+    return files
+
+
+def _split_http(block: bytes) -> tuple[str, int, list[tuple[bytes, bytes]], int]:
+    """Protocol, status, header pairs and header-block length of a raw HTTP response."""
+    end = block.find(b"\r\n\r\n")
+    if end < 0:
+        raise ValueError("no end of HTTP headers in record")
+    lines = block[:end].split(b"\r\n")
+    protocol, _, rest = lines[0].decode("latin-1").partition(" ")
+    status = int(rest.split(" ", 1)[0])
+    headers = []
+    for line in lines[1:]:
+        name, sep, value = line.partition(b":")
+        if sep:
+            headers.append((name.strip(), value.strip()))
+    return protocol, status, headers, end + 4
+
+
+class ArchiveIndex:
+    """Canonical URL -> the latest response record for it, over a set of WARC files."""
+
+    def __init__(self, files: list[Path]):
+        self.files = files
+        self.refs: dict[str, RecordRef] = {}
+        self.errors: list[str] = []
+        for path in files:
+            self._scan(path)
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    def __contains__(self, url: str) -> bool:
+        return url_key(url) in self.refs
+
+    def _scan(self, path: Path) -> None:
+        with open(path, "rb") as stream:
+            records = ArchiveIterator(stream)
+            try:
+                for record in records:
+                    if record.rec_type != "response":
+                        continue
+                    url = record.rec_headers.get_header("WARC-Target-URI")
+                    date = record.rec_headers.get_header("WARC-Date") or ""
+                    ref = RecordRef(path, records.get_record_offset(), date)
+                    key = url_key(url)
+                    known = self.refs.get(key)
+                    # ISO dates of one format compare as strings; on a tie the later file
+                    # (or later place in a file) wins, as it was written last.
+                    if known is None or date >= known.warc_date:
+                        self.refs[key] = ref
+            except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
+                # A capture killed mid-write ends with a cut record: keep what came before.
+                message = f"{path}: stopped reading at a damaged record ({exc})"
+                self.errors.append(message)
+                logger.warning(message)
+
+    def get(self, url: str) -> RecordedResponse | None:
+        ref = self.refs.get(url_key(url))
+        if ref is None:
+            return None
+        with open(ref.path, "rb") as stream:
+            stream.seek(ref.offset)
+            # no_record_parse: read the HTTP block as bytes, not as warcio's decoded strings.
+            record = next(iter(ArchiveIterator(stream, no_record_parse=True)))
+            block = record.raw_stream.read()
+            headers = record.rec_headers
+        protocol, status, pairs, start = _split_http(block)
+        return RecordedResponse(
+            url=headers.get_header("WARC-Target-URI"),
+            warc_date=headers.get_header("WARC-Date"),
+            protocol=protocol,
+            status=status,
+            headers=pairs,
+            body=block[start:],
+            ip_address=headers.get_header("WARC-IP-Address"),
+        )
