@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 
 from itemadapter import ItemAdapter
@@ -38,7 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     process.crawl(crawler, **_pairs(options.spider_args))
     process.start()
-    result = {"items": items, "stats": crawler.stats.get_stats()}
+    result = {
+        "items": items,
+        "stats": crawler.stats.get_stats(),
+        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
     with open(options.out, "w", encoding="utf-8") as out:
         json.dump(result, out, default=str, ensure_ascii=False)
     return 0

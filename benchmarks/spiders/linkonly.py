@@ -1,0 +1,36 @@
+"""A baseline spider that follows the same links as boursorama but extracts nothing.
+
+The ratio of the two spiders' page rates is the cost of extraction and normalisation.
+"""
+
+from __future__ import annotations
+
+import scrapy
+
+from newscrawl.spiders.boursorama import split_arg
+
+
+class LinkOnlySpider(scrapy.Spider):
+    name = "linkonly"
+
+    def __init__(self, start_urls=None, max_pages=3, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.start_list = split_arg(start_urls)
+        self.max_pages = int(max_pages)
+
+    async def start(self):
+        for url in self.start_list:
+            yield scrapy.Request(url, meta={"page": 1, "depth_reset": True})
+
+    def parse(self, response):
+        if "page" in response.meta:
+            for href in response.css("p.c-list-news__title a::attr(href)").getall():
+                yield response.follow(href, callback=self.parse_article)
+            next_page = response.css('link[rel="next"]::attr(href)').get()
+            if next_page and response.meta["page"] < self.max_pages:
+                meta = {"page": response.meta["page"] + 1, "depth_reset": True}
+                yield response.follow(next_page, meta=meta)
+
+    def parse_article(self, response):
+        for href in response.css(".c-list-details-news__title a::attr(href)").getall():
+            yield response.follow(href, callback=self.parse_article)
