@@ -62,6 +62,20 @@ NEWSCRAWL_ARCHIVE_PREFIX = "newscrawl"
 # WARC files or directories (comma-separated) to answer every request from; empty = live.
 NEWSCRAWL_REPLAY = ""
 
+# --- Feeds (newscrawl/feeds.py, exporters.py, feedstorage.py) ------------------------------
+# The add-on registers the CSV table exporters and the atomic file storage (feeds are
+# written to "<name>.part" and renamed when complete), refuses "-o x.json", and, when no
+# FEEDS is given (-o / -O / -s FEEDS= replace the defaults), writes articles.jsonl,
+# articles.csv, comments.csv and links.csv to NEWSCRAWL_FEEDS_DIR/<spider>/<run start UTC>/.
+ADDONS = {"newscrawl.feeds.FeedsAddon": 0}
+# False = no default feeds (only what -o / -O / FEEDS ask for).
+NEWSCRAWL_FEEDS_ENABLED = True
+# Root of the per-run feed folders, relative to the working directory.
+NEWSCRAWL_FEEDS_DIR = "data/feeds"
+# "standard": "," and no BOM. "excel-fr": ";" and a UTF-8 BOM, which spreadsheets in French
+# locales need to split the columns and read accents right.
+NEWSCRAWL_CSV_STYLE = "standard"
+
 # --- Engine ------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

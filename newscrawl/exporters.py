@@ -1,0 +1,246 @@
+"""Feed exporters: the CSV tables of the output contract, and JSON feeds that count their rows.
+
+One Article becomes one row of ``articles.csv``, one row per comment in ``comments.csv`` and
+one row per "A lire aussi" entry in ``links.csv``. Columns are fixed (never guessed from the
+first item) so every file of every run loads into the same spreadsheet or database table.
+
+Every exporter flushes after each item: a growing feed (``*.part``, see ``feedstorage``) is
+readable up to its last complete row, and a crash never leaves half an item buffered.
+Rows written are counted in the stats as ``newscrawl/feeds/<table>/rows``.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any
+
+from itemadapter import ItemAdapter, is_item
+from scrapy.exporters import BaseItemExporter, JsonItemExporter, JsonLinesItemExporter
+
+from newscrawl.items import Article
+
+# OWASP CSV injection: spreadsheets run a cell starting with these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# name -> (delimiter, write a UTF-8 BOM). French-locale spreadsheets read "," as the decimal
+# separator, expect ";" between cells, and only take a CSV file for UTF-8 when it has a BOM.
+CSV_STYLES = {"standard": (",", False), "excel-fr": (";", True)}
+
+ARTICLE_COLUMNS = tuple(f.name for f in dataclasses.fields(Article))
+COMMENT_COLUMNS = (
+    "article_id",
+    "article_url",
+    "position",
+    "author",
+    "published",
+    "published_raw",
+    "text",
+)
+LINK_COLUMNS = (
+    "from_article_id",
+    "from_url",
+    "position",
+    "to_url",
+    "to_article_id",
+    "title",
+    "outlet",
+    "outlet_raw",
+    "published",
+    "published_raw",
+    "teaser",
+)
+
+
+def inert(text: str) -> str:
+    """Make a cell a spreadsheet shows as text rather than evaluates."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _plain(value: Any) -> Any:
+    """json.dumps hook: nested items (Image, Comment ...) are dataclasses, not dicts."""
+    if is_item(value):
+        return ItemAdapter(value).asdict()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_plain)
+
+
+def to_cell(value: Any) -> str | int | float:
+    """One CSV cell: null is empty, numbers stay numbers, lists and objects are compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        return inert(value)
+    return inert(compact_json(value))
+
+
+def _safe_lines(text: str) -> str:
+    # json leaves U+2028/U+2029/NEL raw with ensure_ascii=False, and str.splitlines() and
+    # some JSON Lines readers break a record on them; escaped, they are still the same text.
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
+
+
+def _flush(file: IO[bytes]) -> None:
+    flush = getattr(file, "flush", None)
+    if flush is not None:
+        flush()
+
+
+class _CountingMixin:
+    """Counts rows in the stats and flushes after each item."""
+
+    table = ""
+    stats: Any = None
+    file: IO[bytes]
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, file: IO[bytes], **kwargs: Any) -> Any:
+        exporter = cls(file, **cls._options_from_settings(crawler.settings, kwargs))
+        exporter.stats = crawler.stats
+        return exporter
+
+    @classmethod
+    def _options_from_settings(cls, settings: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return kwargs
+
+    def _count(self, rows: int) -> None:
+        if self.stats is not None and rows:
+            self.stats.inc_value(f"newscrawl/feeds/{self.table}/rows", rows)
+        _flush(self.file)
+
+
+class JsonLinesExporter(_CountingMixin, JsonLinesItemExporter):
+    """JSON Lines, one nested record per line, written and flushed a whole line at a time."""
+
+    table = "jsonlines"
+
+    def export_item(self, item: Any) -> None:
+        line = self.encoder.encode(dict(self.get_serialized_fields(item)))
+        self.file.write((_safe_lines(line) + "\n").encode(self.encoding or "utf-8"))
+        self._count(1)
+
+
+class JsonExporter(_CountingMixin, JsonItemExporter):
+    """One JSON array; only valid once finished, which the atomic file storage guarantees."""
+
+    table = "json"
+
+    def export_item(self, item: Any) -> None:
+        super().export_item(item)
+        self._count(1)
+
+
+class TableCsvExporter(_CountingMixin, BaseItemExporter):
+    """Base of the CSV tables: fixed columns, RFC 4180 quoting, UTF-8, inert formula cells.
+
+    ``csv_style`` is a name in ``CSV_STYLES`` (default from ``NEWSCRAWL_CSV_STYLE``; a feed
+    may override it in its ``item_export_kwargs``). The contract fixes the columns and the
+    encoding, so ``fields_to_export`` and ``encoding`` are ignored.
+    """
+
+    columns: tuple[str, ...] = ()
+
+    def __init__(self, file: IO[bytes], *, csv_style: str = "standard", **kwargs: Any):
+        super().__init__(dont_fail=True, **kwargs)
+        if csv_style not in CSV_STYLES:
+            raise ValueError(f"unknown CSV style {csv_style!r}; choose from {sorted(CSV_STYLES)}")
+        self.file = file
+        self.delimiter, self.bom = CSV_STYLES[csv_style]
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(
+            self._buffer, delimiter=self.delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
+        )
+
+    @classmethod
+    def _options_from_settings(cls, settings: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+        kwargs.setdefault("csv_style", settings.get("NEWSCRAWL_CSV_STYLE", "standard"))
+        return kwargs
+
+    def rows(self, item: ItemAdapter) -> Iterator[Mapping[str, Any]]:
+        raise NotImplementedError
+
+    def _write(self, rows: Iterable[Iterable[Any]]) -> None:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerows(rows)
+        self.file.write(self._buffer.getvalue().encode("utf-8"))
+
+    def _appending(self) -> bool:
+        # "-o x.csv" on an existing file: its header (and BOM) are already there.
+        try:
+            return self.file.tell() > 0
+        except (AttributeError, OSError, ValueError):
+            return False
+
+    def start_exporting(self) -> None:
+        if self._appending():
+            return
+        if self.bom:
+            self.file.write("\ufeff".encode())
+        self._write([self.columns])
+        _flush(self.file)
+
+    def export_item(self, item: Any) -> None:
+        # Every row of the item is built before any is written: a bad item writes nothing.
+        rows = [
+            [to_cell(row.get(column)) for column in self.columns]
+            for row in self.rows(ItemAdapter(item))
+        ]
+        self._write(rows)
+        self._count(len(rows))
+
+
+class ArticlesCsvExporter(TableCsvExporter):
+    """``articles.csv``: every field of Article in items.py order, lists as compact JSON."""
+
+    table = "articles_csv"
+    columns = ARTICLE_COLUMNS
+
+    def rows(self, item: ItemAdapter) -> Iterator[Mapping[str, Any]]:
+        yield item
+
+
+def _children(item: ItemAdapter, field: str) -> Iterator[ItemAdapter]:
+    for child in item.get(field) or ():
+        yield ItemAdapter(child) if is_item(child) else ItemAdapter({})
+
+
+class CommentsCsvExporter(TableCsvExporter):
+    """``comments.csv``: one row per comment, linked to its article by ``article_id``."""
+
+    table = "comments_csv"
+    columns = COMMENT_COLUMNS
+
+    def rows(self, item: ItemAdapter) -> Iterator[Mapping[str, Any]]:
+        for comment in _children(item, "comments"):
+            row = {name: comment.get(name) for name in COMMENT_COLUMNS}
+            row.update(article_id=item.get("article_id"), article_url=item.get("url"))
+            yield row
+
+
+class LinksCsvExporter(TableCsvExporter):
+    """``links.csv``: the "A lire aussi" graph, one row per related entry."""
+
+    table = "links_csv"
+    columns = LINK_COLUMNS
+
+    def rows(self, item: ItemAdapter) -> Iterator[Mapping[str, Any]]:
+        for related in _children(item, "related"):
+            row = {name: related.get(name) for name in LINK_COLUMNS}
+            row.update(
+                from_article_id=item.get("article_id"),
+                from_url=item.get("url"),
+                to_url=related.get("url"),
+                to_article_id=related.get("article_id"),
+            )
+            yield row
