@@ -1,0 +1,458 @@
+"""French date and time strings as Boursorama prints them -> aware Europe/Paris datetimes.
+
+The site's known forms (see the table in the README's field reference) are read by a few
+precompiled regular expressions and a month/weekday table kept as data
+(``newscrawl/data/french_dates.json``); dateparser, imported lazily, only reads the long
+tail. Everything that needs context takes it as arguments, so nothing here caches a value
+that depends on ``now``.
+
+Rules (the output contract, "Dates"):
+
+- Every time on the site is Paris wall time. A wall time that occurs twice (the repeated
+  hour of the autumn change) takes its first reading (``fold=0``, summer offset); one that
+  does not exist (the spring gap) is moved forward by the gap and logged.
+- A date without a time is midnight, Paris time ("26 oct. 2022", "jeu.", "hier").
+- ``now`` is the response's ``Date`` header, else the fetch time. "Not after now" allows
+  ``CLOCK_SKEW`` of slack, because the fetch-time fallback is the crawler's own clock.
+- A yearless date takes the latest year that puts it not after ``now``; with
+  ``not_before`` (a comment under its article) the latest year that also puts it at or
+  after ``not_before``. The latest, not the earliest, because the site prints the year
+  whenever it is not the current one ("26 janv. 2023"). If no year satisfies
+  ``not_before`` (a clock oddity), the ``not_before`` bound is dropped.
+- A weekday alone ("jeu.") is the most recent such day strictly before today in Paris:
+  listings print a bare time for today's entries.
+- A bare time ("15:57") is today in Paris; if it is later than ``now`` by more than
+  ``CLOCK_SKEW`` it is yesterday (a page rendered before midnight, fetched after).
+  "Aujourd'hui à ..." is taken literally.
+- "il y a N min/h" counts back real elapsed time; "il y a N jours/semaines/mois/ans"
+  counts calendar days on the Paris wall clock, as a reader would.
+- A weekday printed beside a full date ("lundi 21 octobre 2024") is not checked.
+- A year before ``MIN_YEAR`` or more than a year after ``now`` is not a publication date:
+  None.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import logging
+import re
+import unicodedata
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from importlib.resources import files
+from typing import Any
+from zoneinfo import ZoneInfo
+
+logger = logging.getLogger(__name__)
+
+PARIS = ZoneInfo("Europe/Paris")
+
+CLOCK_SKEW = timedelta(minutes=5)
+MIN_YEAR = 1970
+# Anything longer is not a date line; the cap bounds the work before any regex runs.
+MAX_RAW_LEN = 1000
+# dateparser's cost grows with the input; a real date line is far shorter than this.
+MAX_DATEPARSER_LEN = 100
+
+DATEPARSER_LANGUAGES = ["fr"]
+
+
+# --- folding: one canonical spelling for input and table alike -----------------------
+
+
+def _build_fold_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for code in range(0xC0, 0x250):
+        base = unicodedata.normalize("NFKD", chr(code))
+        ascii_part = "".join(c for c in base if c.isascii())
+        if ascii_part and ascii_part != chr(code):
+            table[code] = ascii_part.lower()
+    table.update({ord("œ"): "oe", ord("æ"): "ae", ord("ᵉ"): "e", ord("ʳ"): "r"})
+    # Curly and modifier apostrophes: "Aujourd’hui".
+    for c in "\u2019\u2018\u02bc\u00b4\u0060\u2032":
+        table[ord(c)] = "'"
+    for c in "\u2010\u2011\u2012\u2013\u2014\u2212":
+        table[ord(c)] = "-"
+    # Decomposed accents ("e" + U+0301) and zero-width characters simply vanish.
+    for code in range(0x300, 0x370):
+        table[code] = None
+    for c in "\u200b\u200c\u200d\u2060\ufeff":
+        table[ord(c)] = None
+    return table
+
+
+_FOLD = _build_fold_table()
+
+
+def _fold(value: str) -> str:
+    """Lower case, no accents, straight apostrophes, single spaces (nbsp included)."""
+    return " ".join(value.lower().translate(_FOLD).split())
+
+
+# --- the table as data ----------------------------------------------------------------
+
+
+def _load_table() -> dict[str, Any]:
+    raw = json.loads(files("newscrawl").joinpath("data/french_dates.json").read_text("utf-8"))
+    table: dict[str, Any] = {}
+    for name in ("months", "weekdays", "relative_days", "ago_units", "number_words"):
+        folded: dict[str, Any] = {}
+        for key, value in raw[name].items():
+            key = _fold(key)
+            if folded.get(key, value) != value:
+                raise ValueError(f"french_dates.json: {name} has two meanings for {key!r}")
+            folded[key] = value
+        table[name] = folded
+    table["now_words"] = frozenset(_fold(w) for w in raw["now_words"])
+    table["prefixes"] = [_fold(p) for p in raw["prefixes"]]
+    return table
+
+
+_TABLE = _load_table()
+_MONTHS: dict[str, int] = _TABLE["months"]
+_WEEKDAYS: dict[str, int] = _TABLE["weekdays"]
+_RELATIVE_DAYS: dict[str, int] = _TABLE["relative_days"]
+_AGO_UNITS: dict[str, str] = _TABLE["ago_units"]
+_NUMBER_WORDS: dict[str, int] = _TABLE["number_words"]
+_NOW_WORDS: frozenset[str] = _TABLE["now_words"]
+
+
+def _alternation(words: Any) -> str:
+    # Longest first so that "janvier" is tried before "janv" and "jan".
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+# --- the site's forms, on folded text ---------------------------------------------------
+
+_MON = _alternation(_MONTHS)
+_WD = _alternation(_WEEKDAYS)
+_TIME = r"(?P<H>\d{1,2})(?::(?P<M>\d{2})(?::(?P<S>\d{2}))?|\s?h\s?(?:(?P<Mh>\d{2})(?:\s?mi?n)?)?)"
+# Between a date and its time: "à", "-", ",", or just the space the parser joins parts with.
+_SEP = r"(?:\s?[,-]\s?|\s)(?:a\s)?"
+
+_PREFIX = re.compile(rf"(?:{_alternation(_TABLE['prefixes'])})(?:\s?:\s?|\s)")
+_NUMERIC = re.compile(
+    rf"(?P<d>\d{{1,2}})(?P<sep>[/.-])(?P<m>\d{{1,2}})(?:(?P=sep)(?P<y>\d{{4}}|\d{{2}}))?"
+    rf"(?:{_SEP}{_TIME})?"
+)
+_TEXT = re.compile(
+    rf"(?:(?:{_WD})\.?,?\s)?(?P<d>\d{{1,2}})(?:er|e)?\s?(?P<mon>{_MON})\.?"
+    rf"(?:\s(?P<y>\d{{4}}))?(?:{_SEP}{_TIME})?"
+)
+_WEEKDAY = re.compile(rf"(?P<wd>{_WD})\.?(?:{_SEP}{_TIME})?")
+_TIME_ONLY = re.compile(_TIME)
+_RELATIVE_DAY = re.compile(rf"(?P<rel>{_alternation(_RELATIVE_DAYS)})(?:{_SEP}{_TIME})?")
+_AGO = re.compile(
+    rf"il y a\s?(?:environ\s)?(?P<n>\d{{1,4}}|{_alternation(_NUMBER_WORDS)})\s?"
+    rf"(?P<unit>{_alternation(_AGO_UNITS)})\.?"
+)
+_ISO = re.compile(
+    r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
+    r"(?:[t\s](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,6})\d*)?)?)?"
+    r"\s?(?P<tz>z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+# Returned by the fast path when no known form matched: only then is dateparser asked.
+_NO_MATCH: Any = object()
+
+
+# --- building Paris datetimes -----------------------------------------------------------
+
+
+def _localize(naive: datetime) -> datetime:
+    """Paris wall time -> aware datetime: first reading of a repeated hour, gap moved on."""
+    dt = naive.replace(tzinfo=PARIS, fold=0)
+    if dt.utcoffset() == dt.replace(fold=1).utcoffset():
+        return dt
+    shifted = dt.astimezone(UTC).astimezone(PARIS)
+    if shifted.replace(tzinfo=None) != naive:
+        logger.warning(
+            "%s does not exist in Paris (spring change); read as %s",
+            naive.isoformat(sep=" "),
+            shifted.isoformat(sep=" "),
+        )
+        return shifted
+    return dt
+
+
+def _clock(m: re.Match[str]) -> time | None:
+    """The time groups of a match (midnight when absent); None when out of range."""
+    hour = m.group("H")
+    if hour is None:
+        return time()
+    minute = m.group("M") or m.group("Mh") or 0
+    second = m.group("S") or 0
+    try:
+        return time(int(hour), int(minute), int(second))
+    except ValueError:
+        return None
+
+
+def _paris(moment: datetime) -> datetime:
+    # A naive "now" is read as UTC: fetch times and HTTP dates are kept in UTC.
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(PARIS)
+
+
+def _at(day: date, clock: time) -> datetime:
+    return _localize(datetime.combine(day, clock))
+
+
+def _with_year(
+    month: int, day: int, clock: time, now: datetime, not_before: datetime | None
+) -> datetime | None:
+    """The latest year putting the date not after now (and not before not_before)."""
+    limit = now + CLOCK_SKEW
+    latest = None
+    # Eight years back always reaches a 29 February.
+    for year in range(limit.year, limit.year - 8, -1):
+        try:
+            candidate = _localize(
+                datetime(year, month, day, clock.hour, clock.minute, clock.second)
+            )
+        except ValueError:
+            continue
+        if candidate > limit:
+            continue
+        if not_before is None or candidate >= not_before:
+            return candidate
+        if latest is None:
+            latest = candidate
+        # Earlier years only move further before not_before.
+        break
+    if latest is not None:
+        logger.debug(
+            "no year puts %02d-%02d after %s; latest past year taken", month, day, not_before
+        )
+    return latest
+
+
+def _explicit_year(text: str) -> int:
+    year = int(text)
+    return year + 2000 if len(text) == 2 else year
+
+
+# --- the fast path ----------------------------------------------------------------------
+
+
+def _fast(text: str, now: datetime, not_before: datetime | None) -> Any:
+    """A known form -> datetime, or None when its values are impossible; else _NO_MATCH."""
+    first = text[0]
+    if first.isdigit():
+        m = _NUMERIC.fullmatch(text)
+        if m:
+            clock = _clock(m)
+            if clock is None:
+                return None
+            month, day = int(m.group("m")), int(m.group("d"))
+            if m.group("y") is None:
+                if not 1 <= month <= 12:
+                    return None
+                return _with_year(month, day, clock, now, not_before)
+            return _at(date(_explicit_year(m.group("y")), month, day), clock)
+        m = _TEXT.fullmatch(text)
+        if m:
+            return _text_date(m, now, not_before)
+        m = _TIME_ONLY.fullmatch(text)
+        if m:
+            clock = _clock(m)
+            if clock is None:
+                return None
+            dt = _at(now.date(), clock)
+            if dt > now + CLOCK_SKEW:
+                dt = _at(now.date() - timedelta(days=1), clock)
+            return dt
+        m = _ISO.fullmatch(text)
+        if m:
+            return _iso(m)
+        return _NO_MATCH
+    if text in _NOW_WORDS:
+        return now
+    m = _AGO.fullmatch(text)
+    if m:
+        return _ago(m, now)
+    m = _RELATIVE_DAY.fullmatch(text)
+    if m:
+        clock = _clock(m)
+        if clock is None:
+            return None
+        return _at(now.date() + timedelta(days=_RELATIVE_DAYS[m.group("rel")]), clock)
+    m = _WEEKDAY.fullmatch(text)
+    if m:
+        clock = _clock(m)
+        if clock is None:
+            return None
+        back = (now.weekday() - _WEEKDAYS[m.group("wd")]) % 7 or 7
+        return _at(now.date() - timedelta(days=back), clock)
+    m = _TEXT.fullmatch(text)  # a weekday before the date: "lundi 21 octobre 2024"
+    if m:
+        return _text_date(m, now, not_before)
+    return _NO_MATCH
+
+
+def _text_date(m: re.Match[str], now: datetime, not_before: datetime | None) -> datetime | None:
+    clock = _clock(m)
+    if clock is None:
+        return None
+    month, day = _MONTHS[m.group("mon")], int(m.group("d"))
+    if m.group("y") is None:
+        return _with_year(month, day, clock, now, not_before)
+    return _at(date(int(m.group("y")), month, day), clock)
+
+
+def _iso(m: re.Match[str]) -> datetime:
+    naive = datetime(
+        int(m.group("y")),
+        int(m.group("m")),
+        int(m.group("d")),
+        int(m.group("H") or 0),
+        int(m.group("M") or 0),
+        int(m.group("S") or 0),
+        int((m.group("f") or "0").ljust(6, "0")),
+    )
+    tz = m.group("tz")
+    if tz is None:
+        return _localize(naive)
+    if tz in ("z", "utc", "gmt"):
+        offset = timedelta(0)
+    else:
+        digits = tz[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+        if tz[0] == "-":
+            offset = -offset
+    return naive.replace(tzinfo=timezone(offset)).astimezone(PARIS)
+
+
+def _ago(m: re.Match[str], now: datetime) -> datetime | None:
+    count_text = m.group("n")
+    count = int(count_text) if count_text.isdigit() else _NUMBER_WORDS[count_text]
+    unit = _AGO_UNITS[m.group("unit")]
+    if unit in ("seconds", "minutes", "hours"):
+        # Elapsed time: count in UTC so that a DST change in between is not counted twice.
+        return (now.astimezone(UTC) - timedelta(**{unit: count})).astimezone(PARIS)
+    wall = now.replace(tzinfo=None)
+    if unit in ("days", "weeks"):
+        return _localize(wall - timedelta(**{unit: count}))
+    months = count * (12 if unit == "years" else 1)
+    year, month0 = divmod(wall.year * 12 + wall.month - 1 - months, 12)
+    if year < 1:
+        return None
+    # "il y a 1 mois" on 31 March is the last day of February, not 3 March.
+    day = min(wall.day, calendar.monthrange(year, month0 + 1)[1])
+    return _localize(wall.replace(year=year, month=month0 + 1, day=day))
+
+
+def _strip_prefix(text: str) -> str:
+    m = _PREFIX.match(text)
+    return text[m.end() :] if m else text
+
+
+def _plausible(dt: datetime | None, now: datetime) -> datetime | None:
+    if dt is None or dt.year < MIN_YEAR or dt.year > now.year + 1:
+        return None
+    return dt
+
+
+# --- public API ---------------------------------------------------------------------------
+
+
+def parse_date(
+    raw: str | None, now: datetime, *, not_before: datetime | None = None
+) -> datetime | None:
+    """Read a French date/time string as an aware Europe/Paris datetime; None if unreadable.
+
+    ``now`` is the response's ``Date`` header (else the fetch time), aware in any time
+    zone; ``not_before`` is the article's publication when reading one of its comments.
+    Never raises.
+    """
+    try:
+        if not isinstance(raw, str) or not isinstance(now, datetime) or len(raw) > MAX_RAW_LEN:
+            return None
+        text = _strip_prefix(_fold(raw))
+        # A bare number ("9999999999") is no date, and text without a letter or digit
+        # cannot be one: neither is worth dateparser's time.
+        if not text or text.isdigit() or not any(c.isalnum() for c in text):
+            return None
+        now_paris = _paris(now)
+        bound = _paris(not_before) if isinstance(not_before, datetime) else None
+        result = _fast(text, now_paris, bound)
+        if result is _NO_MATCH:
+            result = parse_with_dateparser(raw, now_paris)
+        return _plausible(result, now_paris)
+    except Exception:  # a date that cannot be read is null plus a log line, never a crash
+        logger.debug("date %r not read", raw, exc_info=True)
+        return None
+
+
+def dateparser_settings(now: datetime) -> dict[str, Any]:
+    """dateparser settings for the long tail, relative to ``now`` (aware, any zone)."""
+    return {
+        "DATE_ORDER": "DMY",
+        "PREFER_DATES_FROM": "past",
+        # dateparser reads RELATIVE_BASE as wall time in TIMEZONE.
+        "RELATIVE_BASE": _paris(now).replace(tzinfo=None),
+        "TIMEZONE": "Europe/Paris",
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        # Without "timestamp": a bare number is an id or a price, never a date here.
+        "PARSERS": ["relative-time", "custom-formats", "absolute-time"],
+    }
+
+
+def parse_with_dateparser(raw: str | None, now: datetime) -> datetime | None:
+    """The long-tail reader: dateparser with explicit settings; None if unreadable.
+
+    Only a length cap, whitespace and apostrophe clean-up and the "Publié le" / "Mis à
+    jour le" prefixes (which dateparser does not know) come before dateparser.
+    """
+    try:
+        if not isinstance(raw, str) or not isinstance(now, datetime):
+            return None
+        text = " ".join(raw.split())
+        if not text or len(text) > MAX_DATEPARSER_LEN:
+            return None
+        text = text.replace("\u2019", "'")
+        folded = _fold(text)
+        m = _PREFIX.match(folded)
+        if m:
+            text = folded[m.end() :]
+        import dateparser  # lazy: ~0.5 s to import, needed only for the long tail
+
+        result = dateparser.parse(
+            text, languages=DATEPARSER_LANGUAGES, settings=dateparser_settings(now)
+        )
+        return result.astimezone(PARIS) if result is not None else None
+    except Exception:
+        logger.debug("dateparser failed on %r", raw, exc_info=True)
+        return None
+
+
+def to_iso(dt: datetime | None) -> str | None:
+    """ISO 8601 with seconds and the Paris offset, e.g. ``2024-10-21T12:54:00+02:00``.
+
+    A naive datetime is taken as Paris wall time. None stays None.
+    """
+    if not isinstance(dt, datetime):
+        return None
+    try:
+        aware = _localize(dt) if dt.tzinfo is None else dt.astimezone(PARIS)
+        return aware.isoformat(timespec="seconds")
+    except (OverflowError, ValueError):
+        return None
+
+
+def parse_http_date(value: str | bytes | None) -> datetime | None:
+    """An HTTP ``Date`` header (RFC 9110: IMF-fixdate, RFC 850, asctime) -> aware UTC."""
+    try:
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if not isinstance(value, str) or not value.strip():
+            return None
+        dt = parsedate_to_datetime(value.strip())
+        # asctime and "-0000" carry no zone; HTTP dates are always GMT.
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        return dt.astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
