@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Headers, Request, Response
+from scrapy.http import Headers, HtmlResponse, Request, Response
 from scrapy.responsetypes import responsetypes
 
 from newscrawl.archive_reader import ArchiveIndex, archive_files
@@ -36,6 +36,12 @@ REPLAY_FLAG = "replayed"
 # would describe a framing the record does not have; it is kept under this name instead
 # (the X-Archive-Orig- convention of wayback tools) and restored on replay.
 ORIG_TRANSFER_ENCODING = b"X-Archive-Orig-Transfer-Encoding"
+
+MISSING_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "X-Newscrawl-Replay": "missing",
+}
+MISSING_BODY = b"<html><body><p>Not in the replay archive</p></body></html>"
 
 
 def fetched_at(warc_date_value: str) -> str:
@@ -158,7 +164,15 @@ class WarcReplayMiddleware:
             request.meta.pop(FETCHED_AT_META, None)
             self.stats.inc_value("newscrawl/replay/missing")
             logger.warning("Not in the replay archive, answered 404: %s", request.url)
-            return Response(request.url, status=404, request=request, flags=[REPLAY_FLAG])
+            # HTML like a live 404 page, so a spider that handles 404s can still select on it.
+            return HtmlResponse(
+                request.url,
+                status=404,
+                headers=MISSING_HEADERS,
+                body=MISSING_BODY,
+                request=request,
+                flags=[REPLAY_FLAG],
+            )
         headers = Headers()
         for name, value in recorded.headers:
             headers.appendlist(

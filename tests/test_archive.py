@@ -1,0 +1,502 @@
+"""WARC capture and offline replay (newscrawl/archive*.py), end to end.
+
+A small site on 127.0.0.1 (links, a redirect, a 404, gzip and chunked bodies, a page without
+a Date header, a non-ASCII header, robots.txt) is crawled with capture on; the same crawl is
+then replayed with the server stopped and must give the same items. Crawls run in
+subprocesses because Twisted's reactor cannot be restarted inside pytest.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import scrapy
+from itemadapter import ItemAdapter
+from warcio.archiveiterator import ArchiveIterator
+
+from newscrawl.archive_reader import ArchiveIndex, archive_files
+from newscrawl.archive_writer import HttpExchange, RotatingWarcWriter, http_block
+
+ROOT = Path(__file__).resolve().parent.parent
+DATE = "Mon, 21 Oct 2024 10:54:00 GMT"
+
+
+def _page(title: str, *links: str) -> bytes:
+    anchors = "".join(f'<a href="{link}">{link}</a> ' for link in links)
+    return f"<html><head><title>{title}</title></head><body>{anchors}</body></html>".encode()
+
+
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+# path -> (status, headers, body); special handling below for "/chain/<n>" and "/chunked".
+ROUTES: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {
+    "/robots.txt": (200, [("Content-Type", "text/plain")], b"User-agent: *\nDisallow: /private\n"),
+    "/": (
+        200,
+        [*HTML, ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/")],
+        _page(
+            "Accueil",
+            "/a",
+            "/b?y=2&x=1",
+            "/old",
+            "/missing",
+            "/gz",
+            "/nodate",
+            "/chunked",
+            "/private",
+        ),
+    ),
+    "/a": (200, [*HTML, ("X-Note", "caf\u00e9 cr\u00e8me")], _page("Page A", "/b?x=1&y=2")),
+    # No link back to the start URL (start requests skip the duplicate filter) and only the
+    # redirect leads to /c: which request comes first never changes the items.
+    "/b": (200, HTML, _page("Page B", "/a")),
+    "/old": (301, [("Location", "/c")], b""),
+    "/c": (200, HTML, _page("Page C \u00e9t\u00e9")),
+    "/missing": (404, HTML, b"<html><title>Introuvable</title></html>"),
+    "/gz": (
+        200,
+        [*HTML, ("Content-Encoding", "gzip")],
+        gzip.compress(_page("Compressée", "/a"), mtime=0),
+    ),
+    "/nodate": (200, HTML, _page("Sans date")),
+    "/private": (200, HTML, _page("Interdit")),
+}
+
+
+class SmallSite:
+    """ThreadingHTTPServer on 127.0.0.1:0; ``/chain/<n>`` links to ``/chain/<n+1>`` forever."""
+
+    def __init__(self):
+        self.hits: list[str] = []
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.running = True
+
+    @property
+    def base(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self.running:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.running = False
+
+    def _handler(self):
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                path = urlsplit(self.path).path
+                site.hits.append(path)
+                if path.startswith("/chain/"):
+                    n = int(path.rsplit("/", 1)[1])
+                    route = (200, HTML, _page(f"Maillon {n}", f"/chain/{n + 1}") + b" " * 2000)
+                elif path == "/chunked":
+                    return self._chunked()
+                else:
+                    route = ROUTES.get(path, (404, HTML, b"absent"))
+                status, headers, body = route
+                self.send_response_only(status)
+                if path != "/nodate":
+                    self.send_header("Date", DATE)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _chunked(self):
+                self.send_response_only(200)
+                self.send_header("Date", DATE)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for part in (b"<html><title>En ", b"morceaux</title>", b"</html>"):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.write(b"0\r\n\r\n")
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+
+def fetched_at(response) -> str:
+    """The project spider's rule: the Date header, else the record time in meta, else now."""
+    date = response.headers.get(b"Date")
+    if date:
+        return parsedate_to_datetime(date.decode()).astimezone(UTC).isoformat(timespec="seconds")
+    return response.meta.get("newscrawl_fetched_at") or datetime.now(UTC).isoformat()
+
+
+class ProbeSpider(scrapy.Spider):
+    """Follows every link and emits what a response looked like to the spider."""
+
+    name = "archive_probe"
+    handle_httpstatus_list = [404]
+
+    def __init__(self, start_urls: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.start_urls = start_urls.split(",")
+
+    def parse(self, response):
+        yield {
+            "url": response.url,
+            "status": response.status,
+            "class": type(response).__name__,
+            "title": response.css("title::text").get() if hasattr(response, "css") else None,
+            "body": response.body.decode("latin-1"),
+            "headers": {
+                k.decode("latin-1"): [v.decode("latin-1") for v in vs]
+                for k, vs in response.headers.items()
+            },
+            "redirect_urls": response.meta.get("redirect_urls"),
+            "fetched_at": fetched_at(response),
+        }
+        if hasattr(response, "css"):
+            for href in response.css("a::attr(href)").getall():
+                yield response.follow(href)
+
+
+def crawl_main(argv: list[str]) -> None:
+    """Subprocess entry: ``OUT.json START_URLS [NAME=VALUE]...`` (settings)."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    out, start_urls, *pairs = argv
+    settings = get_project_settings()
+    settings.setdict(
+        {
+            # The probe's dict items are not Articles: keep the project's pipelines and feeds
+            # (and spiders) out of it. DOWNLOADER_MIDDLEWARES and NEWSCRAWL_* come from settings.py.
+            "ITEM_PIPELINES": {},
+            "SPIDER_MODULES": [],
+            "FEEDS": {},
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "LOG_LEVEL": "INFO",
+            "DEPTH_LIMIT": 0,
+            "TELNETCONSOLE_ENABLED": False,
+        },
+        priority="cmdline",
+    )
+    settings.setdict(dict(pair.split("=", 1) for pair in pairs), priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(ProbeSpider)
+    items: list[dict] = []
+
+    def keep(item, **_):
+        items.append(ItemAdapter(item).asdict())
+        # Written as it goes so a killed run still shows what it crawled.
+        Path(out).write_text(json.dumps({"items": items}), encoding="utf-8")
+
+    crawler.signals.connect(keep, signal=signals.item_scraped)
+    process.crawl(crawler, start_urls=start_urls)
+    process.start()
+    stats = crawler.stats.get_stats()
+    Path(out).write_text(json.dumps({"items": items, "stats": stats}, default=str), "utf-8")
+
+
+def _command(out: Path, start: str, settings: dict[str, object], log: Path) -> list[str]:
+    # Project extensions (feeds, state) write where they are told: next to the log.
+    where = {
+        "NEWSCRAWL_FEEDS_DIR": log.parent / "feeds",
+        "NEWSCRAWL_STATE_DIR": log.parent / "state",
+    }
+    pairs = [f"{k}={v}" for k, v in {"LOG_FILE": log, **where, **settings}.items()]
+    code = "import sys; from tests.test_archive import crawl_main; crawl_main(sys.argv[1:])"
+    return [sys.executable, "-c", code, str(out), start, *pairs]
+
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+@pytest.fixture
+def crawl(tmp_path):
+    runs = iter(range(100))
+
+    def run(start: str, **settings) -> dict:
+        n = next(runs)
+        out, log = tmp_path / f"run{n}.json", tmp_path / f"run{n}.log"
+        done = subprocess.run(
+            _command(out, start, settings, log),
+            cwd=ROOT,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        text = log.read_text("utf-8") if log.exists() else ""
+        assert done.returncode == 0, done.stderr[-3000:] + text[-3000:]
+        result = json.loads(out.read_text("utf-8"))
+        result["log"] = text
+        return result
+
+    return run
+
+
+@pytest.fixture
+def site():
+    server = SmallSite()
+    yield server
+    server.stop()
+
+
+def _records(path: Path) -> list[tuple[str, str | None, str | None]]:
+    """(WARC-Type, target URI, HTTP status) of each record of a file."""
+    out = []
+    with open(path, "rb") as stream:
+        for record in ArchiveIterator(stream):
+            status = record.http_headers.get_statuscode() if record.http_headers else None
+            if record.rec_type == "request":
+                status = None
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            out.append((record.rec_type, uri, status))
+    return out
+
+
+def _warcio(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "warcio.cli", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def _by_url(items: list[dict]) -> dict[str, dict]:
+    by_url = {item["url"]: item for item in items}
+    assert len(by_url) == len(items), "a URL was emitted twice"
+    return by_url
+
+
+# --- Capture and replay --------------------------------------------------------------------
+
+
+@pytest.fixture
+def captured(site, crawl, tmp_path):
+    """A live crawl of the small site with capture on, then the server stopped."""
+    archive = tmp_path / "warc"
+    live = crawl(site.base + "/", NEWSCRAWL_ARCHIVE=archive)
+    hits = list(site.hits)
+    site.stop()
+    return {"live": live, "archive": archive, "hits": hits, "base": site.base}
+
+
+def test_replay_with_server_stopped_gives_the_live_items(captured, crawl):
+    live = captured["live"]
+    replay = crawl(captured["base"] + "/", NEWSCRAWL_REPLAY=captured["archive"])
+
+    live_items, replay_items = _by_url(live["items"]), _by_url(replay["items"])
+    assert len(live_items) == 8  # /, a, b?y=2&x=1, c (via /old), missing, gz, nodate, chunked
+    assert set(replay_items) == set(live_items)
+    for url, item in live_items.items():
+        for field, value in item.items():
+            assert replay_items[url][field] == value, (url, field)
+
+    stats = replay["stats"]
+    assert "newscrawl/replay/missing" not in stats
+    # The only download "exception" is robots.txt's IgnoreRequest; a network attempt would
+    # add a connection error (the server is stopped).
+    errors = {k: v for k, v in stats.items() if k.startswith("downloader/exception_type")}
+    assert errors == {"downloader/exception_type_count/scrapy.exceptions.IgnoreRequest": 1}
+    assert stats["newscrawl/replay/hits"] == live["stats"]["newscrawl/archive/responses"]
+    assert stats["robotstxt/forbidden"] == 1
+    assert stats["downloader/response_status_count/301"] == 1
+
+
+def test_items_cover_the_awkward_cases(captured):
+    items = _by_url(captured["live"]["items"])
+    base = captured["base"]
+    assert items[base + "/c"]["redirect_urls"] == [base + "/old"]
+    assert items[base + "/missing"]["status"] == 404
+    assert "Compressée" in items[base + "/gz"]["body"].encode("latin-1").decode()
+    assert items[base + "/a"]["headers"]["X-Note"] == ["caf\u00e9 cr\u00e8me"]
+    assert items[base + "/"]["headers"]["Set-Cookie"] == ["a=1; Path=/", "b=2; Path=/"]
+    assert items[base + "/chunked"]["title"] == "En morceaux"
+    # Without a Date header fetched_at comes from the record time, not from the Date of others.
+    assert items[base + "/"]["fetched_at"] == "2024-10-21T10:54:00+00:00"
+    assert items[base + "/nodate"]["fetched_at"] != "2024-10-21T10:54:00+00:00"
+    # b was linked twice with its query in two orders: fetched once.
+    assert captured["hits"].count("/b") == 1
+
+
+def test_archive_holds_raw_request_response_pairs(captured):
+    files = sorted(captured["archive"].iterdir())
+    assert len(files) == 1 and files[0].name.endswith(".warc.gz"), files
+    records = _records(files[0])
+    assert records[0][0] == "warcinfo"
+    base = captured["base"]
+    responses = {uri: status for kind, uri, status in records if kind == "response"}
+    requests = [uri for kind, uri, _ in records if kind == "request"]
+    assert sorted(requests) == sorted(responses)
+    assert responses[base + "/robots.txt"] == "200"
+    assert responses[base + "/old"] == "301"
+    assert responses[base + "/missing"] == "404"
+    assert base + "/private" not in responses
+
+    with open(files[0], "rb") as stream:
+        iterator = ArchiveIterator(stream)
+        by_id, gz_payload, chunked_headers = {}, None, None
+        for record in iterator:
+            by_id[record.rec_headers.get_header("WARC-Record-ID")] = record.rec_type
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            if record.rec_type == "request":
+                assert by_id[record.rec_headers.get_header("WARC-Concurrent-To")] == "response"
+            elif uri == base + "/gz":
+                gz_payload = record.raw_stream.read()
+                assert record.http_headers.get_header("Content-Encoding") == "gzip"
+            elif uri == base + "/chunked":
+                chunked_headers = record.http_headers
+    # Stored as received: still gzip, and de-chunked with the framing header renamed.
+    assert gzip.decompress(gz_payload).startswith(b"<html><head><title>Compress")
+    # Twisted drops Transfer-Encoding: the record is de-chunked and says nothing of chunks.
+    assert chunked_headers.get_header("Transfer-Encoding") is None
+
+
+def test_warcio_check_and_index_accept_the_archive(captured):
+    (path,) = captured["archive"].iterdir()
+    checked = _warcio("check", "-v", str(path))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    records = _records(path)
+    assert checked.stdout.count("digest pass") == len(records)
+
+    indexed = _warcio("index", "-f", "warc-type,warc-target-uri,http:status", str(path))
+    assert indexed.returncode == 0, indexed.stderr
+    lines = [json.loads(line) for line in indexed.stdout.splitlines()]
+    assert [line["warc-type"] for line in lines] == [kind for kind, _, _ in records]
+    statuses = {
+        line["warc-target-uri"]: line["http:status"]
+        for line in lines
+        if line["warc-type"] == "response"
+    }
+    assert statuses[captured["base"] + "/missing"] == "404"
+
+
+def test_missing_url_is_a_counted_404_and_never_fetched(captured, crawl):
+    base = captured["base"]
+    site = SmallSite()  # a live server on another port: replay must not ask it anything
+    try:
+        result = crawl(
+            f"{base}/,{base}/nowhere,{site.base}/a", NEWSCRAWL_REPLAY=captured["archive"]
+        )
+    finally:
+        site.stop()
+    assert site.hits == []
+    stats = result["stats"]
+    # /nowhere, and the other host's /a and its robots.txt.
+    assert stats["newscrawl/replay/missing"] == 3
+    assert f"Not in the replay archive, answered 404: {base}/nowhere" in result["log"]
+    urls = {item["url"] for item in result["items"]}
+    assert base + "/nowhere" in urls  # the probe spider accepts 404s
+    missing = next(item for item in result["items"] if item["url"] == base + "/nowhere")
+    assert missing["status"] == 404 and missing["headers"]["X-Newscrawl-Replay"] == ["missing"]
+    assert site.base + "/a" in urls
+
+
+def test_replay_with_capture_on_records_nothing_again(captured, crawl, tmp_path):
+    (first,) = captured["archive"].iterdir()
+    again = tmp_path / "again"
+    rerun = crawl(captured["base"] + "/", NEWSCRAWL_REPLAY=first, NEWSCRAWL_ARCHIVE=again)
+    # Replayed responses were not fetched now: a new record would carry a false date.
+    assert rerun["stats"]["newscrawl/replay/hits"] == 10
+    assert "newscrawl/archive/responses" not in rerun["stats"]
+    assert not again.exists()
+
+
+def _exchange(url: str, date: str, body: bytes) -> HttpExchange:
+    return HttpExchange(
+        url=url,
+        request_block=http_block("GET / HTTP/1.1", [(b"Host", b"example.test")]),
+        request_body=b"",
+        response_block=http_block("HTTP/1.1 200 OK", [(b"X-Raw", b"\xe9t\xc3\xa9")]),
+        response_body=body,
+        warc_date=date,
+    )
+
+
+def test_latest_record_wins_whatever_the_file_order(tmp_path):
+    for name, date, body in [
+        ("new", "2025-01-02T00:00:00.000000Z", b"new"),
+        ("old", "2025-01-01T00:00:00.000000Z", b"old"),
+    ]:
+        writer = RotatingWarcWriter(tmp_path / name, "t", 10**6, {})
+        writer.write(_exchange("http://example.test/p?b=2&a=1#top", date, body))
+        writer.close()
+    for order in (["new", "old"], ["old", "new"]):
+        index = ArchiveIndex(archive_files([str(tmp_path / name) for name in order]))
+        recorded = index.get("http://example.test/p?a=1&b=2")
+        assert recorded.body == b"new"
+        # Header bytes come back exactly, whatever their encoding.
+        assert recorded.headers == [(b"X-Raw", b"\xe9t\xc3\xa9")]
+    with pytest.raises(FileNotFoundError):
+        archive_files([str(tmp_path / "nope")])
+
+
+# --- Rotation and interruption -------------------------------------------------------------
+
+
+def test_rotation_at_a_small_bound_gives_several_valid_files(site, crawl, tmp_path):
+    archive = tmp_path / "warc"
+    live = crawl(site.base + "/", NEWSCRAWL_ARCHIVE=archive, NEWSCRAWL_ARCHIVE_MAX_SIZE=3000)
+    files = sorted(archive.iterdir())
+    assert len(files) >= 4
+    assert live["stats"]["newscrawl/archive/files"] == len(files)
+    assert all(path.name.endswith(".warc.gz") for path in files)
+    responses = 0
+    for path in files:
+        records = _records(path)
+        assert records[0][0] == "warcinfo"  # every file stands alone
+        responses += sum(kind == "response" for kind, _, _ in records)
+        if len(records) > 3:  # more than one exchange: the bound was respected
+            assert path.stat().st_size <= 3000
+        checked = _warcio("check", str(path))
+        assert checked.returncode == 0, checked.stdout
+    assert responses == live["stats"]["newscrawl/archive/responses"]
+
+    site.stop()
+    replay = crawl(site.base + "/", NEWSCRAWL_REPLAY=archive)
+    assert _by_url(replay["items"]) == _by_url(live["items"])
+
+
+def test_killed_capture_leaves_a_readable_open_file(site, tmp_path):
+    archive = tmp_path / "warc"
+    out, log = tmp_path / "killed.json", tmp_path / "killed.log"
+    command = _command(out, site.base + "/chain/0", {"NEWSCRAWL_ARCHIVE": archive}, log)
+    proc = subprocess.Popen(command, cwd=ROOT, env=ENV)
+    try:
+        # The chain never ends: wait until a few pages are in, then kill without warning.
+        # /chain/6 is only asked for once /chain/5 went through capture to the spider.
+        for _ in range(2400):
+            if "/chain/6" in site.hits:
+                break
+            assert proc.poll() is None, log.read_text("utf-8") if log.exists() else ""
+            threading.Event().wait(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+
+    (path,) = archive.iterdir()
+    assert path.name.endswith(".warc.gz.open")
+    records = _records(path)
+    chain = {uri for kind, uri, _ in records if kind == "response" and "/chain/" in uri}
+    assert {f"{site.base}/chain/{n}" for n in range(6)} <= chain
+    # Replay can read an unfinished file named explicitly, up to its last complete record.
+    index = ArchiveIndex(archive_files([str(path)]))
+    assert set(chain) <= set(index.refs)
+    recorded = index.get(site.base + "/chain/0")
+    assert recorded.status == 200 and b"Maillon 0" in recorded.body
