@@ -63,11 +63,22 @@ NEWSCRAWL_ARCHIVE_PREFIX = "newscrawl"
 NEWSCRAWL_REPLAY = ""
 
 # --- Feeds (newscrawl/feeds.py, exporters.py, feedstorage.py) ------------------------------
-# The add-on registers the CSV table exporters and the atomic file storage (feeds are
-# written to "<name>.part" and renamed when complete), refuses "-o x.json", and, when no
-# FEEDS is given (-o / -O / -s FEEDS= replace the defaults), writes articles.jsonl,
-# articles.csv, comments.csv and links.csv to NEWSCRAWL_FEEDS_DIR/<spider>/<run start UTC>/.
+# The add-on installs the atomic file storage (feeds are written to "<name>.part" and
+# renamed when complete), refuses "-o x.json", and, when no FEEDS is given (-o / -O /
+# -s FEEDS= replace the defaults), writes articles.jsonl, articles.csv, comments.csv and
+# links.csv to NEWSCRAWL_FEEDS_DIR/<spider>/<run start UTC>/.
 ADDONS = {"newscrawl.feeds.FeedsAddon": 0}
+# Listed here, not only by the add-on, because -o/-O check format names before add-ons run:
+# "-O comments.csv:comments_csv" needs them. Bare .csv is the articles table.
+FEED_EXPORTERS = {
+    "articles_csv": "newscrawl.exporters.ArticlesCsvExporter",
+    "comments_csv": "newscrawl.exporters.CommentsCsvExporter",
+    "links_csv": "newscrawl.exporters.LinksCsvExporter",
+    "csv": "newscrawl.exporters.ArticlesCsvExporter",
+    "jsonlines": "newscrawl.exporters.JsonLinesExporter",
+    "jsonl": "newscrawl.exporters.JsonLinesExporter",
+    "json": "newscrawl.exporters.JsonExporter",
+}
 # False = no default feeds (only what -o / -O / FEEDS ask for).
 NEWSCRAWL_FEEDS_ENABLED = True
 # Root of the per-run feed folders, relative to the working directory.

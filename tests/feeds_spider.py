@@ -18,7 +18,7 @@ from newscrawl.items import Article, Comment, Image, RelatedArticle
 # Text that breaks naive CSV/JSON writers and spreadsheets: every formula prefix, the CSV
 # delimiters and quote, line breaks of all kinds, non-BMP characters.
 NASTY = [
-    "=HYPERLINK(\"http://x\",\"clic\")",
+    '=HYPERLINK("http://x","clic")',
     "+33 1 23 45 67 89",
     "-2,5 % sur la séance",
     "@SUM(A1:A2)",
