@@ -50,10 +50,10 @@ PARIS = ZoneInfo("Europe/Paris")
 
 CLOCK_SKEW = timedelta(minutes=5)
 MIN_YEAR = 1970
-# Anything longer is not a date line; the cap bounds the work before any regex runs.
-MAX_RAW_LEN = 1000
-# dateparser's cost grows with the input; a real date line is far shorter than this.
-MAX_DATEPARSER_LEN = 100
+# Caps on the input: the raw one bounds the clean-up's work, the cleaned one (spaces
+# collapsed) is far longer than any date line and bounds dateparser's time.
+MAX_RAW_LEN = 20_000
+MAX_TEXT_LEN = 100
 
 DATEPARSER_LANGUAGES = ["fr"]
 
@@ -344,9 +344,21 @@ def _ago(m: re.Match[str], now: datetime) -> datetime | None:
     return _localize(wall.replace(year=year, month=month0 + 1, day=day))
 
 
-def _strip_prefix(text: str) -> str:
+def _clean(raw: object) -> str | None:
+    """Folded text with its "Publié le" prefix removed; None when it cannot be a date."""
+    if not isinstance(raw, str) or len(raw) > MAX_RAW_LEN:
+        return None
+    text = _fold(raw)
+    if len(text) > MAX_TEXT_LEN:
+        return None
     m = _PREFIX.match(text)
-    return text[m.end() :] if m else text
+    if m:
+        text = text[m.end() :]
+    # A bare number ("9999999999") is an id or a price, and text without a letter or a
+    # digit cannot be a date: neither is worth dateparser's time.
+    if not text or text.isdigit() or not any(c.isalnum() for c in text):
+        return None
+    return text
 
 
 def _plausible(dt: datetime | None, now: datetime) -> datetime | None:
@@ -368,18 +380,14 @@ def parse_date(
     Never raises.
     """
     try:
-        if not isinstance(raw, str) or not isinstance(now, datetime) or len(raw) > MAX_RAW_LEN:
-            return None
-        text = _strip_prefix(_fold(raw))
-        # A bare number ("9999999999") is no date, and text without a letter or digit
-        # cannot be one: neither is worth dateparser's time.
-        if not text or text.isdigit() or not any(c.isalnum() for c in text):
+        text = _clean(raw)
+        if text is None or not isinstance(now, datetime):
             return None
         now_paris = _paris(now)
         bound = _paris(not_before) if isinstance(not_before, datetime) else None
         result = _fast(text, now_paris, bound)
         if result is _NO_MATCH:
-            result = parse_with_dateparser(raw, now_paris)
+            result = _dateparser(text, now_paris)
         return _plausible(result, now_paris)
     except Exception:  # a date that cannot be read is null plus a log line, never a crash
         logger.debug("date %r not read", raw, exc_info=True)
@@ -403,29 +411,28 @@ def dateparser_settings(now: datetime) -> dict[str, Any]:
 def parse_with_dateparser(raw: str | None, now: datetime) -> datetime | None:
     """The long-tail reader: dateparser with explicit settings; None if unreadable.
 
-    Only a length cap, whitespace and apostrophe clean-up and the "Publié le" / "Mis à
-    jour le" prefixes (which dateparser does not know) come before dateparser.
+    dateparser sees the same cleaned text as the fast path (folded, capped, without the
+    "Publié le" / "Mis à jour le" prefixes it does not know) and its result passes the same
+    plausibility bounds. Never raises.
     """
     try:
-        if not isinstance(raw, str) or not isinstance(now, datetime):
+        text = _clean(raw)
+        if text is None or not isinstance(now, datetime):
             return None
-        text = " ".join(raw.split())
-        if not text or len(text) > MAX_DATEPARSER_LEN:
-            return None
-        text = text.replace("\u2019", "'")
-        folded = _fold(text)
-        m = _PREFIX.match(folded)
-        if m:
-            text = folded[m.end() :]
-        import dateparser  # lazy: ~0.5 s to import, needed only for the long tail
-
-        result = dateparser.parse(
-            text, languages=DATEPARSER_LANGUAGES, settings=dateparser_settings(now)
-        )
-        return result.astimezone(PARIS) if result is not None else None
+        now_paris = _paris(now)
+        return _plausible(_dateparser(text, now_paris), now_paris)
     except Exception:
         logger.debug("dateparser failed on %r", raw, exc_info=True)
         return None
+
+
+def _dateparser(text: str, now: datetime) -> datetime | None:
+    import dateparser  # lazy: slow to import, and only the long tail needs it
+
+    result = dateparser.parse(
+        text, languages=DATEPARSER_LANGUAGES, settings=dateparser_settings(now)
+    )
+    return result.astimezone(PARIS) if result is not None else None
 
 
 def to_iso(dt: datetime | None) -> str | None:
