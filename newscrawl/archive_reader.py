@@ -8,12 +8,13 @@ larger than memory can be replayed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,33 @@ def _split_http(block: bytes) -> tuple[str, int, list[tuple[bytes, bytes]], int]
     return protocol, status, headers, end + 4
 
 
+def complete_records(path: Path, errors: list[str]) -> Iterator[tuple[ArcWarcRecord, int, int]]:
+    """(record, offset, length in the file) of each record whose digests check, up to damage.
+
+    A capture killed mid-write ends with a cut record: it is reported in ``errors`` and
+    everything before it is kept. Records are read in full to check them, so a body cut
+    short is never replayed as if it were whole.
+    """
+    with open(path, "rb") as stream:
+        records = ArchiveIterator(stream, check_digests=True)
+        try:
+            for record in records:
+                size = record.http_headers.total_len if record.http_headers else 0
+                while chunk := record.raw_stream.read(1 << 16):
+                    size += len(chunk)
+                # A cut body just reads short: the digest is only checked on a full read.
+                if size != record.length:
+                    raise ValueError(f"record of {record.length} bytes ends after {size}")
+                if record.digest_checker.passed is False:
+                    raise ValueError("; ".join(record.digest_checker.problems))
+                yield record, records.get_record_offset(), records.get_record_length()
+        # warcio reports a cut gzip member or header in several ways, AttributeError included.
+        except Exception as exc:
+            message = f"{path}: stopped reading at a damaged record ({exc!r})"
+            errors.append(message)
+            logger.warning(message)
+
+
 class ArchiveIndex:
     """Canonical URL -> the latest response record for it, over a set of WARC files."""
 
@@ -95,26 +123,17 @@ class ArchiveIndex:
         return url_key(url) in self.refs
 
     def _scan(self, path: Path) -> None:
-        with open(path, "rb") as stream:
-            records = ArchiveIterator(stream)
-            try:
-                for record in records:
-                    if record.rec_type != "response":
-                        continue
-                    url = record.rec_headers.get_header("WARC-Target-URI")
-                    date = record.rec_headers.get_header("WARC-Date") or ""
-                    ref = RecordRef(path, records.get_record_offset(), date)
-                    key = url_key(url)
-                    known = self.refs.get(key)
-                    # ISO dates of one format compare as strings; on a tie the later file
-                    # (or later place in a file) wins, as it was written last.
-                    if known is None or date >= known.warc_date:
-                        self.refs[key] = ref
-            except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
-                # A capture killed mid-write ends with a cut record: keep what came before.
-                message = f"{path}: stopped reading at a damaged record ({exc})"
-                self.errors.append(message)
-                logger.warning(message)
+        for record, offset, _length in complete_records(path, self.errors):
+            if record.rec_type != "response":
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            date = record.rec_headers.get_header("WARC-Date") or ""
+            key = url_key(url)
+            known = self.refs.get(key)
+            # ISO dates of one format compare as strings; on a tie the later file (or later
+            # place in a file) wins, as it was written last.
+            if known is None or date >= known.warc_date:
+                self.refs[key] = RecordRef(path, offset, date)
 
     def get(self, url: str) -> RecordedResponse | None:
         ref = self.refs.get(url_key(url))

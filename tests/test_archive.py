@@ -26,7 +26,8 @@ import scrapy
 from itemadapter import ItemAdapter
 from warcio.archiveiterator import ArchiveIterator
 
-from newscrawl.archive_reader import ArchiveIndex, archive_files
+from newscrawl.archive_reader import ArchiveIndex, archive_files, complete_records
+from newscrawl.archive_recover import recover
 from newscrawl.archive_writer import HttpExchange, RotatingWarcWriter, http_block
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -500,3 +501,31 @@ def test_killed_capture_leaves_a_readable_open_file(site, tmp_path):
     assert set(chain) <= set(index.refs)
     recorded = index.get(site.base + "/chain/0")
     assert recorded.status == 200 and b"Maillon 0" in recorded.body
+    # The documented recovery gives a finished file that warcio accepts.
+    finished, count, _ = recover(path)
+    assert finished.name == path.name.removesuffix(".open") and count >= 1 + 2 * 6
+    checked = _warcio("check", str(finished))
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_a_record_cut_anywhere_is_left_out_and_the_rest_kept(tmp_path):
+    writer = RotatingWarcWriter(tmp_path / "w", "t", 10**6, {})
+    bodies = {f"http://example.test/{n}": bytes([65 + n]) * 3000 for n in range(3)}
+    for n, (url, body) in enumerate(bodies.items()):
+        writer.write(_exchange(url, f"2025-01-0{n + 1}T00:00:00.000000Z", body))
+        if n == 1:
+            two_done = writer._size
+    (path,) = (tmp_path / "w").iterdir()  # still .open: the writer was not closed
+    data = path.read_bytes()
+    first_two = set(list(bodies)[:2])
+    for cut in range(two_done + 1, len(data), 5):
+        damaged = tmp_path / f"cut{cut}.warc.gz.open"
+        damaged.write_bytes(data[:cut])
+        index = ArchiveIndex([damaged])
+        assert first_two <= set(index.refs) <= set(bodies), cut
+        for url in index.refs:
+            assert index.get(url).body == bodies[url], (cut, url)
+        finished, count, _ = recover(damaged)
+        problems: list[str] = []
+        assert len(list(complete_records(finished, problems))) == count and not problems
+        assert count >= 1 + 2 * 2
