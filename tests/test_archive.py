@@ -24,8 +24,13 @@ from urllib.parse import urlsplit
 import pytest
 import scrapy
 from itemadapter import ItemAdapter
+from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse, Request
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
+from newscrawl.archive import WarcCaptureMiddleware, WarcReplayMiddleware
 from newscrawl.archive_reader import ArchiveIndex, archive_files, complete_records
 from newscrawl.archive_recover import recover
 from newscrawl.archive_writer import HttpExchange, RotatingWarcWriter, http_block
@@ -446,6 +451,82 @@ def test_latest_record_wins_whatever_the_file_order(tmp_path):
         assert recorded.headers == [(b"X-Raw", b"\xe9t\xc3\xa9")]
     with pytest.raises(FileNotFoundError):
         archive_files([str(tmp_path / "nope")])
+
+
+# --- The middlewares in process ------------------------------------------------------------
+
+
+def _crawler(**settings):
+    base = {"NEWSCRAWL_ARCHIVE_MAX_SIZE": 10**6, "NEWSCRAWL_ARCHIVE_PREFIX": "t"}
+    return get_crawler(settings_dict={**base, **settings})
+
+
+def test_round_trip_keeps_headers_body_and_record_time(tmp_path):
+    capture_crawler = _crawler(NEWSCRAWL_ARCHIVE=str(tmp_path / "w"))
+    capture = WarcCaptureMiddleware.from_crawler(capture_crawler)
+    url = "http://example.test/x?b=2&a=1"
+    headers = {
+        "Content-Type": "text/html; charset=utf-8",
+        # Twisted strips it, other download handlers may not: it must not claim chunking
+        # of a de-chunked record, yet come back on replay.
+        "Transfer-Encoding": "chunked",
+        "X-Raw": b"\xe9t\xc3\xa9",
+        "Set-Cookie": ["a=1", "b=2"],
+    }
+    live = HtmlResponse(url, status=203, headers=headers, body=b"<p>x</p>", protocol="HTTP/1.1")
+    request = Request(url)
+    assert capture.process_response(request=request, response=live) is live
+    cached = HtmlResponse(url + "&c=3", body=b"old", flags=["cached"])
+    capture.process_response(request=Request(url + "&c=3"), response=cached)
+    capture.spider_closed(None)
+    assert capture_crawler.stats.get_value("newscrawl/archive/responses") == 1
+
+    (path,) = (tmp_path / "w").iterdir()
+    with open(path, "rb") as stream:
+        (response_record,) = [r for r in ArchiveIterator(stream) if r.rec_type == "response"]
+        stored = response_record.http_headers
+    assert stored.get_header("Transfer-Encoding") is None
+    assert stored.get_header("X-Archive-Orig-Transfer-Encoding") == "chunked"
+    assert stored.statusline == "203 Non-Authoritative Information"
+
+    replay_crawler = _crawler(NEWSCRAWL_REPLAY=f"{tmp_path / 'nothing-here.warc.gz'}")
+    with pytest.raises(FileNotFoundError):
+        WarcReplayMiddleware.from_crawler(replay_crawler)
+    replay_crawler = _crawler(NEWSCRAWL_REPLAY=str(tmp_path / "w"))
+    replay = WarcReplayMiddleware.from_crawler(replay_crawler)
+    again = Request("http://example.test/x?a=1&b=2")
+    replayed = replay.process_request(request=again)
+    assert type(replayed) is HtmlResponse and replayed.url == again.url
+    assert (replayed.status, replayed.body, replayed.protocol) == (203, b"<p>x</p>", "HTTP/1.1")
+    assert replayed.headers == live.headers
+    assert again.meta["newscrawl_fetched_at"] == request.meta["newscrawl_fetched_at"]
+    assert replayed.flags == ["replayed"]
+
+    gone = replay.process_request(request=Request(url + "&c=3"))
+    assert gone.status == 404
+    assert replay_crawler.stats.get_value("newscrawl/replay/missing") == 1
+    assert replay_crawler.stats.get_value("newscrawl/replay/hits") == 1
+
+
+def test_off_by_default_and_placed_next_to_the_downloader():
+    settings = Settings()
+    settings.setmodule("newscrawl.settings")
+    project = {k: v for k, v in settings.copy_to_dict().items() if k.startswith("NEWSCRAWL_")}
+    for cls in (WarcCaptureMiddleware, WarcReplayMiddleware):
+        with pytest.raises(NotConfigured):
+            cls.from_crawler(get_crawler(settings_dict=project))
+    order = settings.getwithbase("DOWNLOADER_MIDDLEWARES")
+    ours = [
+        order["newscrawl.archive.WarcCaptureMiddleware"],
+        order["newscrawl.archive.WarcReplayMiddleware"],
+    ]
+    others = [
+        v for k, v in order.items() if not k.startswith("newscrawl.archive.") and v is not None
+    ]
+    # Capture sees responses before any other middleware changes them; replay answers
+    # after every other middleware has prepared the request.
+    assert min(ours) > max(others)
+    assert ours[1] > ours[0]
 
 
 # --- Rotation and interruption -------------------------------------------------------------
