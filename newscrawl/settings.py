@@ -91,3 +91,43 @@ NEWSCRAWL_CSV_STYLE = "standard"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# --- Safety, faults and bounds (newscrawl/middlewares/; README "Safety and politeness") ---
+# Body limits, after decompression too; a bigger page is dropped and counted.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# A body shorter than its Content-Length or a broken chunked stream fails (and is retried).
+DOWNLOAD_FAIL_ON_DATALOSS = True
+# Guard after OffsiteMiddleware (50) so off-site links are dropped without a DNS look-up,
+# and before robots.txt (100) so a refused host does not even get its robots.txt fetched.
+DOWNLOADER_MIDDLEWARES.update(
+    {
+        "newscrawl.middlewares.ssrf.SsrfGuardMiddleware": 60,
+        "newscrawl.middlewares.limits.PageCapMiddleware": 70,
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+        "newscrawl.middlewares.robots.Rfc9309RobotsTxtMiddleware": 100,
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+        "newscrawl.middlewares.retry.BackoffRetryMiddleware": 550,
+        "newscrawl.middlewares.encoding.CharsetRepairMiddleware": 585,
+        "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+        "newscrawl.middlewares.limits.BoundedCompressionMiddleware": 590,
+    }
+)
+# Vets the address each connection really uses (DNS rebinding); off with the guard.
+TWISTED_DNS_RESOLVER = "newscrawl.middlewares.ssrf.GuardedResolver"
+# Refuse links and redirects to non-http(s) schemes and to private, loopback, link-local
+# or reserved addresses. Start URL hosts and NEWSCRAWL_ALLOWED_HOSTS are exempt.
+NEWSCRAWL_SSRF_GUARD = True
+NEWSCRAWL_ALLOWED_HOSTS: list[str] = []
+NEWSCRAWL_ALLOWED_SCHEMES = ["http", "https"]
+# robots.txt answering 5xx/429 or not answering: the host is skipped for the run (RFC 9309).
+NEWSCRAWL_ROBOTS_UNREACHABLE_ALLOW = False
+# Wait before retry n: BASE * 2**(n-1) seconds (+-25%), at most MAX; Retry-After wins when
+# sent, and a Retry-After over RETRY_AFTER_MAX seconds is not retried (counted failed).
+NEWSCRAWL_RETRY_BACKOFF_BASE = 2.0
+NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0
+NEWSCRAWL_RETRY_AFTER_MAX = 300.0
+# Page requests per run (retries and robots.txt excluded); 0 = no cap. Ends crawler traps.
+NEWSCRAWL_MAX_REQUESTS = 20_000
+# Decode with the charset the bytes are really in when the declared one is wrong.
+NEWSCRAWL_CHARSET_REPAIR = True

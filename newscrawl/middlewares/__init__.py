@@ -1,0 +1,1 @@
+"""Downloader middlewares that keep a crawl safe, polite and bounded (see settings.py)."""

@@ -1,0 +1,76 @@
+"""Decode pages with the charset their bytes are really in, not the one they claim.
+
+Scrapy (w3lib) trusts a BOM, then the Content-Type header, then ``<meta charset>``, and
+decodes with replacement. A French page whose header says UTF-8 but whose bytes are Latin-1
+would then lose every accent to U+FFFD, and UTF-8 bytes declared Latin-1 turn "é" into "Ã©".
+Both mistakes are visible in the bytes: Latin-1 text with accents is almost never valid
+UTF-8, and valid multi-byte UTF-8 is almost never meant as Latin-1. So:
+
+* declared UTF-8 but not valid UTF-8: decode as windows-1252 (Latin-1's superset);
+* declared a single-byte Western charset but valid UTF-8 with non-ASCII bytes: UTF-8.
+
+Each correction is counted under ``newscrawl/encoding/<from>_to_<to>``. A BOM is left
+alone (w3lib honours it already). ``NEWSCRAWL_CHARSET_REPAIR = False`` turns this off.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+
+from scrapy.exceptions import NotConfigured
+from scrapy.http import TextResponse
+
+logger = logging.getLogger(__name__)
+
+_SINGLE_BYTE = {"cp1252", "latin_1", "iso8859_15", "ascii"}
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _codec(name: str | None) -> str | None:
+    try:
+        return codecs.lookup(name).name.replace("-", "_") if name else None
+    except LookupError:
+        return None
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def repaired_encoding(body: bytes, encoding: str) -> str | None:
+    """The charset to decode ``body`` with instead of ``encoding``, or None to keep it."""
+    if body.startswith(_BOMS):
+        return None
+    codec = _codec(encoding)
+    if codec == "utf_8" and not _is_utf8(body):
+        return "cp1252"
+    if codec in _SINGLE_BYTE and not body.isascii() and _is_utf8(body):
+        return "utf-8"
+    return None
+
+
+class CharsetRepairMiddleware:
+    def __init__(self, crawler):
+        if not crawler.settings.getbool("NEWSCRAWL_CHARSET_REPAIR"):
+            raise NotConfigured
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        if not isinstance(response, TextResponse):
+            return response
+        declared = response.encoding
+        better = repaired_encoding(response.body, declared)
+        if better is None:
+            return response
+        self.stats.inc_value(f"newscrawl/encoding/{_codec(declared)}_to_{_codec(better)}")
+        logger.info("%s declares %s but its bytes are %s", response.url, declared, better)
+        return response.replace(encoding=better)
