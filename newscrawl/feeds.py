@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from scrapy import signals
+from scrapy.utils.spider import DefaultSpider
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,8 @@ class FeedsAddon:
         check_feeds(feeds)
         if feeds or not settings.getbool("NEWSCRAWL_FEEDS_ENABLED", True):
             return
+        if issubclass(self.crawler.spidercls, DefaultSpider):
+            return  # "scrapy shell/fetch URL" without a project spider: not a crawl run
 
         spider = self.crawler.spider or self.crawler.spidercls
         base = Path(settings.get("NEWSCRAWL_FEEDS_DIR") or "data/feeds")

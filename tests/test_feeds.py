@@ -281,6 +281,23 @@ def test_default_feeds_can_be_turned_off(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
+def test_fetching_one_page_is_not_a_crawl_run(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<html><body>ok</body></html>", encoding="utf-8")
+    fetched = subprocess.run(
+        [sys.executable, "-m", "scrapy", "fetch", "--nolog", page.as_uri()]
+        + ["-s", "SPIDER_MODULES=tests.feeds_spider"],
+        cwd=tmp_path,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert fetched.returncode == 0, fetched.stderr[-4000:]
+    assert "ok" in fetched.stdout
+    assert not (tmp_path / "data").exists()
+
+
 def test_french_spreadsheet_option_applies_to_every_default_table(tmp_path):
     crawl(tmp_path, "-s", "NEWSCRAWL_CSV_STYLE=excel-fr", count=3)
     (folder,) = run_folders(tmp_path / "data" / "feeds")
