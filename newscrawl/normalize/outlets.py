@@ -405,20 +405,32 @@ def _read_avec(text: str, pos: int) -> tuple[list[str], int] | None:
         return (names, close.end()) if close else None
 
 
+def _is_sentence_start(word: str) -> bool:
+    return word.lower() in _SENTENCE_STARTS or bool(_ELIDED_START.match(word))
+
+
+def _starts_text(text: str) -> bool:
+    """What may follow a byline glued to the text: a sentence start or a dateline."""
+    return bool(_GLUED_TEXT_START.match(text)) or _dateline_end(text, True) is not None
+
+
 def _glued_cut(text: str, name: _Name) -> tuple[int, int] | None:
-    """Where a byline glued to its text ends: (capitalised words the last name keeps,
-    offset of the text), or None when what follows the name is not a sentence start."""
+    """Where a byline glued to its text ends.
+
+    Returns how many capitalised words the last name keeps and the offset of the text, or
+    None when the words after the name do not read as the start of a sentence.
+    """
     run = _read_name(text, name.words[0][0], None)
     assert run is not None  # the name itself is a run of at least one word
     caps = [(start, end) for start, end, cap in run.words if cap]
 
-    def cut(keep: int) -> tuple[int, int]:
-        return keep, caps[keep][0] if keep < len(caps) else caps[-1][1]
+    def text_start(keep: int) -> int:
+        return caps[keep][0] if keep < len(caps) else caps[-1][1]
 
     # A dateline right after the name marks its end exactly ("par X WASHINGTON (Reuters) -").
     for keep in range(1, min(3, len(caps)) + 1):
-        if _dateline_end(text[cut(keep)[1] :].lstrip(), strict_place=True) is not None:
-            return cut(keep)
+        if _dateline_end(text[text_start(keep) :].lstrip(), True) is not None:
+            return keep, text_start(keep)
     after = text[caps[-1][1] :].lstrip()
     if not after or after[:1].islower():
         # The sentence starts inside the run of capitalised words: "Serhiy Chalyi Des
@@ -429,11 +441,18 @@ def _glued_cut(text: str, name: _Name) -> tuple[int, int] | None:
     else:
         return None
     for index in range(1, keep):
-        word = text[caps[index][0] : caps[index][1]]
-        if word.lower() in _SENTENCE_STARTS or _ELIDED_START.match(word):
+        if _is_sentence_start(text[caps[index][0] : caps[index][1]]):
             keep = index
             break
-    return cut(keep) if keep >= 1 else None
+    if keep < 1:
+        return None
+    # A one-word name is kept only before a word that surely starts a sentence: "par Jean
+    # Dupont a été publié" is a sentence, not the byline of "Jean".
+    if keep == 1 and len(caps) > 1 and not _is_sentence_start(text[caps[1][0] : caps[1][1]]):
+        return None
+    if not _starts_text(text[text_start(keep) :].lstrip()):
+        return None
+    return keep, text_start(keep)
 
 
 def extract_byline(text: str) -> tuple[list[str], str]:
@@ -476,16 +495,13 @@ def extract_byline(text: str) -> tuple[list[str], str]:
     if rest in ("", "."):
         return authors, ""
     if closed:
-        return (authors, rest) if _GLUED_TEXT_START.match(rest) else ([], text)
+        return (authors, rest) if _starts_text(rest) else ([], text)
     glued = _glued_cut(text, names[-1])
     if glued is None:
         return [], text
     keep, start = glued
-    rest = text[start:].strip()
-    if not rest or not _GLUED_TEXT_START.match(rest):
-        return [], text
     authors[-1] = names[-1].text(text, keep)
-    return authors, rest
+    return authors, text[start:].strip()
 
 
 # --- whole body -----------------------------------------------------------------------
@@ -501,6 +517,7 @@ class CleanBody:
 # Reuters puts editorial notes in double brackets: "((Traduction automatisée par Reuters,
 # ...))", "((Rédaction de Paris))". A cut-off translation note runs to the paragraph end.
 _NOTE = re.compile(r"\(\(.*?\)\)|\(\(\s*Traduction automatisée.*$", re.S | re.I)
+_GAP = re.compile(r"[ \t]{2,}")
 
 
 def clean_body(paragraphs: list[str]) -> CleanBody:
@@ -512,8 +529,13 @@ def clean_body(paragraphs: list[str]) -> CleanBody:
     notes: list[str] = []
     kept: list[str] = []
     for paragraph in paragraphs:
-        notes += [_squash(m.group(0)) for m in _NOTE.finditer(paragraph)]
-        text = _squash(_NOTE.sub(" ", paragraph))
+        found = [_squash(m.group(0)) for m in _NOTE.finditer(paragraph)]
+        text = paragraph
+        if found:
+            notes += found
+            # Only the gap a note leaves is closed: line breaks in the paragraph are kept.
+            text = _GAP.sub(" ", _NOTE.sub(" ", paragraph))
+        text = text.strip()
         if text:
             kept.append(text)
 
