@@ -67,7 +67,9 @@ NEWSCRAWL_REPLAY = ""
 # renamed when complete), refuses "-o x.json", and, when no FEEDS is given (-o / -O /
 # -s FEEDS= replace the defaults), writes articles.jsonl, articles.csv, comments.csv and
 # links.csv to NEWSCRAWL_FEEDS_DIR/<spider>/<run start UTC>/.
-ADDONS = {"newscrawl.feeds.FeedsAddon": 0}
+# The incremental add-on comes first: it takes the run lock before the feeds add-on creates
+# this run's folder (newscrawl/incremental.py).
+ADDONS = {"newscrawl.incremental.IncrementalAddon": -10, "newscrawl.feeds.FeedsAddon": 0}
 # Listed here, not only by the add-on, because -o/-O check format names before add-ons run:
 # "-O comments.csv:comments_csv" needs them. Bare .csv is the articles table.
 FEED_EXPORTERS = {
@@ -86,6 +88,19 @@ NEWSCRAWL_FEEDS_DIR = "data/feeds"
 # "standard": "," and no BOM. "excel-fr": ";" and a UTF-8 BOM, which spreadsheets in French
 # locales need to split the columns and read accents right.
 NEWSCRAWL_CSV_STYLE = "standard"
+
+# --- Incremental runs (newscrawl/incremental.py, state.py, revisit.py, runlock.py) -------
+# The crawl state (SQLite) and the run lock live here; one folder per independent schedule.
+NEWSCRAWL_STATE_DIR = "data/state"
+# False = every article is fetched and emitted as version 1, and the state is left alone.
+NEWSCRAWL_INCREMENTAL = True
+# A known article published less than this long ago is fetched again, at most once every
+# NEWSCRAWL_REVISIT_EVERY; older ones only when their listing shows another comment count.
+# Hours, or a number with a unit: 48, "48h", "30m", "2d".
+NEWSCRAWL_REVISIT_WINDOW = 48
+NEWSCRAWL_REVISIT_EVERY = 2
+# "scrapy crawl" exits 1 when the crawl failed and 75 when another run holds the lock.
+COMMANDS_MODULE = "newscrawl.commands"
 
 # --- Engine ------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -1,0 +1,55 @@
+"""``scrapy crawl`` with newscrawl's exit codes.
+
+Scrapy's own ``crawl`` exits 0 whenever the spider started, even if every page failed or a
+feed could not be written; cron, systemd and CI need a non-zero code to alert. Exit codes
+(``newscrawl.outcome``): 0 ok or stopped on request, 1 failed, 2 bad command line, 75
+another run holds the state folder's lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from newscrawl import outcome
+from newscrawl.runlock import RunLocked
+
+logger = logging.getLogger(__name__)
+
+
+class Command(ScrapyCrawlCommand):
+    def short_desc(self) -> str:
+        return "Run a spider; exit 1 if the crawl failed, 75 if another run is active"
+
+    def run(self, args: list[str], opts: Any) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name")
+        assert self.crawler_process
+        crawler = self._create_crawler(args[0])
+        refused: list[RunLocked] = []
+
+        def trap_lock(failure):
+            # The lock is taken while the crawler starts; keep its refusal a message, not a
+            # traceback of an unhandled Deferred.
+            if failure.check(RunLocked):
+                refused.append(failure.value)
+                return None
+            return failure
+
+        self.crawler_process.crawl(crawler, **opts.spargs).addErrback(trap_lock)
+        self.crawler_process.start()
+        if refused:
+            logger.error("%s", refused[0])
+            print(f"newscrawl: {refused[0]}", file=sys.stderr)
+            self.exitcode = outcome.EXIT_LOCKED
+        elif self.crawler_process.bootstrap_failed:
+            self.exitcode = outcome.EXIT_FAILED
+        else:
+            code = crawler.stats.get_value("newscrawl/run/exit_code")
+            if code is None:  # a spider without the run extension: judge from its stats
+                code = outcome.assess(crawler.stats.get_stats()).exit_code
+            self.exitcode = code

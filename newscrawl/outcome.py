@@ -1,0 +1,87 @@
+"""Did the run succeed? The exit codes schedulers alert on, and the one-line run summary.
+
+Pure functions of the crawl stats, so the rules read in one place and test without a crawl.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+# Scrapy's own code for a bad command line (UsageError); listed so the table is complete.
+EXIT_USAGE = 2
+# EX_TEMPFAIL from sysexits.h: "try again later", which is what an overlapping run should do.
+EXIT_LOCKED = 75
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    """ok, stopped (SIGTERM/Ctrl-C or a CLOSESPIDER_* limit: what was fetched is saved) or
+    failed."""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ok else EXIT_FAILED
+
+
+def feeds_failed(stats: Mapping[str, Any]) -> int:
+    return sum(v for k, v in stats.items() if k.startswith("feedexport/failed_count/"))
+
+
+def failed_count(stats: Mapping[str, Any]) -> int:
+    """Pages that could not be fetched plus items a pipeline or exporter failed on."""
+    return int(stats.get("newscrawl/failed", 0)) + int(stats.get("newscrawl/items/failed", 0))
+
+
+def assess(stats: Mapping[str, Any]) -> Outcome:
+    reason = stats.get("finish_reason", "finished")
+    problems = []
+    if stats.get("spider_exceptions/count", 0):
+        problems.append(f"spider errors ({stats['spider_exceptions/count']})")
+    if stats.get("newscrawl/items/failed", 0):
+        problems.append(f"item errors ({stats['newscrawl/items/failed']})")
+    # A stop before any answer came back is not the site being down.
+    listings = stats.get("newscrawl/run/listings_requested", 0)
+    if listings and not stats.get("newscrawl/pages/listing", 0) and reason == "finished":
+        problems.append("no listing page reachable")
+    if feeds_failed(stats):
+        problems.append(f"feed write failed ({feeds_failed(stats)})")
+    if problems:
+        return Outcome("failed", problems)
+    if reason == "finished":
+        return Outcome("ok")
+    return Outcome("stopped", [reason])
+
+
+def summary_line(
+    result: Outcome,
+    *,
+    new: int,
+    changed: int,
+    unchanged: int,
+    failed: int,
+    duration: float,
+    feeds: Iterable[str],
+) -> str:
+    """``key=value`` pairs on one line, for grep and log search."""
+    parts = [
+        f"status={result.status}",
+        f"new={new}",
+        f"changed={changed}",
+        f"unchanged={unchanged}",
+        f"failed={failed}",
+        f"duration={duration:.1f}s",
+        f"feeds={','.join(feeds) or '-'}",
+    ]
+    if result.problems:
+        parts.append(f"problems={'; '.join(result.problems)}")
+    return "newscrawl run: " + " ".join(parts)

@@ -1,0 +1,103 @@
+"""One run at a time per state folder: an advisory lock file, ``<state dir>/run.lock``.
+
+The lock is ``flock()`` on the file, held for the life of the run. The kernel drops it when
+the process dies however it dies (SIGKILL, OOM, power cut), so a killed run never blocks the
+next: the next run finds the file, takes the lock, sees the dead run's pid in it and logs
+that it took over. The pid, host and start time in the file are for the message only; the
+decision is the kernel's, which is immune to pid reuse.
+
+POSIX only (Linux, macOS, BSD), like the cron and systemd set-ups it serves.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+LOCK_FILE = "run.lock"
+
+
+class RunLocked(Exception):
+    """Another run holds the lock on this state folder."""
+
+    def __init__(self, path: Path, holder: dict):
+        self.path = path
+        self.holder = holder
+        who = ", ".join(f"{k} {holder[k]}" for k in ("pid", "host", "started") if k in holder)
+        super().__init__(
+            f"another newscrawl run is using {path.parent} ({who or 'unknown holder'}); "
+            "not starting. Runs must not overlap: lengthen the schedule's interval or "
+            "give this run its own NEWSCRAWL_STATE_DIR."
+        )
+
+
+class RunLock:
+    def __init__(self, state_dir: str | Path):
+        self.path = Path(state_dir) / LOCK_FILE
+        self._fd: int | None = None
+        self.previous: dict = {}
+        """What the file said before this run took it: a killed run's pid when stale."""
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read(fd)
+            os.close(fd)
+            raise RunLocked(self.path, holder) from None
+        self.previous = _read(fd)
+        if self.previous:
+            # The file is emptied on a clean release: content here means the holder died.
+            logger.warning(
+                "Took over the stale run lock %s left by pid %s (started %s), which did not "
+                "finish; its unfinished work is recovered from the state",
+                self.path,
+                self.previous.get("pid", "?"),
+                self.previous.get("started", "?"),
+            )
+        holder = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(holder).encode(), 0)
+        os.fsync(fd)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+        finally:
+            os.close(fd)  # closing the descriptor drops the flock
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _read(fd: int) -> dict:
+    try:
+        data = os.pread(fd, 4096, 0)
+        return json.loads(data) if data.strip() else {}
+    except (OSError, ValueError):
+        return {"pid": "unreadable"}
