@@ -235,6 +235,21 @@ ROWS = {
         ("27/10/2024 02:30", NOW, None, "2024-10-27T02:30:00+02:00", FOLD),
         ("27/10/2024 03:00", NOW, None, "2024-10-27T03:00:00+01:00", OK),
         ("02:30", NOW_AUTUMN, None, "2024-10-27T02:30:00+02:00", FOLD),
+        # now is 02:10 the second time (01:10 UTC): 02:50 the first time is in the past.
+        (
+            "02:50",
+            datetime(2024, 10, 27, 1, 10, tzinfo=UTC),
+            None,
+            "2024-10-27T02:50:00+02:00",
+            FOLD,
+        ),
+        (
+            "27 oct. 02:50",
+            datetime(2024, 10, 27, 1, 10, tzinfo=UTC),
+            None,
+            "2024-10-27T02:50:00+02:00",
+            FOLD,
+        ),
     ],
 }
 

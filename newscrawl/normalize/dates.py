@@ -38,8 +38,9 @@ import json
 import logging
 import re
 import unicodedata
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -87,7 +88,18 @@ _FOLD = _build_fold_table()
 
 def _fold(value: str) -> str:
     """Lower case, no accents, straight apostrophes, single spaces (nbsp included)."""
-    return " ".join(value.lower().translate(_FOLD).split())
+    value = value.lower()
+    if not value.isascii():
+        # "à", "é" and "’" are nearly all the site prints; replacing them costs a third
+        # of a translate, which stays as the general case.
+        value = value.replace("à", "a").replace("é", "e").replace("\u2019", "'")
+        if not value.isascii():
+            value = value.translate(_FOLD)
+    return " ".join(value.split())
+
+
+# Folded text is ASCII except for what the table leaves alone (symbols, other scripts).
+_HAS_ALNUM = re.compile(r"[0-9a-z]")
 
 
 # --- the table as data ----------------------------------------------------------------
@@ -125,22 +137,25 @@ def _alternation(words: Any) -> str:
 
 # --- the site's forms, on folded text ---------------------------------------------------
 
-_MON = _alternation(_MONTHS)
-_WD = _alternation(_WEEKDAYS)
 _TIME = r"(?P<H>\d{1,2})(?::(?P<M>\d{2})(?::(?P<S>\d{2}))?|\s?h\s?(?:(?P<Mh>\d{2})(?:\s?mi?n)?)?)"
 # Between a date and its time: "à", "-", ",", or just the space the parser joins parts with.
 _SEP = r"(?:\s?[,-]\s?|\s)(?:a\s)?"
 
 _PREFIX = re.compile(rf"(?:{_alternation(_TABLE['prefixes'])})(?:\s?:\s?|\s)")
+# The two forms the site prints most ("21/10/2024 à 12:54", "16.08.2025 23:14"), exactly:
+# unnamed groups read in one call make them the cheapest path.
+_SITE_NUMERIC = re.compile(r"(\d\d)([/.])(\d\d)\2(\d{4})(?: (?:a )?(\d\d):(\d\d))?")
 _NUMERIC = re.compile(
     rf"(?P<d>\d{{1,2}})(?P<sep>[/.-])(?P<m>\d{{1,2}})(?:(?P=sep)(?P<y>\d{{4}}|\d{{2}}))?"
     rf"(?:{_SEP}{_TIME})?"
 )
 _TEXT = re.compile(
-    rf"(?:(?:{_WD})\.?,?\s)?(?P<d>\d{{1,2}})(?:er|e)?\s?(?P<mon>{_MON})\.?"
+    rf"(?:(?P<wd>[a-z]+)\.?,?\s)?(?P<d>\d{{1,2}})(?:er|e)?\s?(?P<mon>[a-z]+)\.?"
     rf"(?:\s(?P<y>\d{{4}}))?(?:{_SEP}{_TIME})?"
 )
-_WEEKDAY = re.compile(rf"(?P<wd>{_WD})\.?(?:{_SEP}{_TIME})?")
+# Words are matched loosely and looked up in the table: a short regex beats a long
+# alternation, and a word the table does not know lets the next form have a go.
+_WEEKDAY = re.compile(rf"(?P<wd>[a-z]+)\.?(?:{_SEP}{_TIME})?")
 _TIME_ONLY = re.compile(_TIME)
 _RELATIVE_DAY = re.compile(rf"(?P<rel>{_alternation(_RELATIVE_DAYS)})(?:{_SEP}{_TIME})?")
 _AGO = re.compile(
@@ -160,58 +175,96 @@ _NO_MATCH: Any = object()
 # --- building Paris datetimes -----------------------------------------------------------
 
 
-def _localize(naive: datetime) -> datetime:
-    """Paris wall time -> aware datetime: first reading of a repeated hour, gap moved on."""
-    dt = naive.replace(tzinfo=PARIS, fold=0)
-    if dt.utcoffset() == dt.replace(fold=1).utcoffset():
+@lru_cache(maxsize=4096)
+def _offset_changes(year: int, month: int, day: int) -> bool:
+    """Whether Paris changes its UTC offset during this day (the tz data decides)."""
+    start = datetime(year, month, day, tzinfo=PARIS)
+    try:
+        return start.utcoffset() != (start + timedelta(days=1)).utcoffset()
+    except OverflowError:
+        return True
+
+
+def _wall(year: int, month: int, day: int, hour=0, minute=0, second=0, micro=0) -> datetime:
+    """Paris wall time -> aware datetime: first reading of a repeated hour, gap moved on.
+
+    Raises ValueError for a day or time that no calendar has (31/02).
+    """
+    dt = datetime(year, month, day, hour, minute, second, micro, tzinfo=PARIS)
+    # The per-day check keeps the common case to one constructor call.
+    if not _offset_changes(year, month, day):
+        return dt
+    second_reading = datetime(year, month, day, hour, minute, second, micro, tzinfo=PARIS, fold=1)
+    if dt.utcoffset() == second_reading.utcoffset():
         return dt
     shifted = dt.astimezone(UTC).astimezone(PARIS)
-    if shifted.replace(tzinfo=None) != naive:
+    if shifted.replace(tzinfo=None) != dt.replace(tzinfo=None):
         logger.warning(
             "%s does not exist in Paris (spring change); read as %s",
-            naive.isoformat(sep=" "),
+            dt.replace(tzinfo=None).isoformat(sep=" "),
             shifted.isoformat(sep=" "),
         )
         return shifted
     return dt
 
 
-def _clock(m: re.Match[str]) -> time | None:
+def _localize(naive: datetime) -> datetime:
+    return _wall(
+        naive.year,
+        naive.month,
+        naive.day,
+        naive.hour,
+        naive.minute,
+        naive.second,
+        naive.microsecond,
+    )
+
+
+_MIDNIGHT = (0, 0, 0)
+
+
+def _hms(m: re.Match[str]) -> tuple[int, int, int] | None:
     """The time groups of a match (midnight when absent); None when out of range."""
     hour = m.group("H")
     if hour is None:
-        return time()
-    minute = m.group("M") or m.group("Mh") or 0
-    second = m.group("S") or 0
-    try:
-        return time(int(hour), int(minute), int(second))
-    except ValueError:
+        return _MIDNIGHT
+    minute, minute_h, second = m.group("M", "Mh", "S")
+    h, mi, sec = int(hour), int(minute or minute_h or 0), int(second or 0)
+    if h > 23 or mi > 59 or sec > 59:
         return None
+    return h, mi, sec
 
 
 def _paris(moment: datetime) -> datetime:
+    if moment.tzinfo is PARIS:
+        return moment
     # A naive "now" is read as UTC: fetch times and HTTP dates are kept in UTC.
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(PARIS)
 
 
-def _at(day: date, clock: time) -> datetime:
-    return _localize(datetime.combine(day, clock))
+def _at(day: date, hms: tuple[int, int, int]) -> datetime:
+    return _wall(day.year, day.month, day.day, *hms)
 
 
 def _with_year(
-    month: int, day: int, clock: time, now: datetime, not_before: datetime | None
+    month: int, day: int, hms: tuple[int, int, int], now: datetime, not_before: datetime | None
 ) -> datetime | None:
     """The latest year putting the date not after now (and not before not_before)."""
-    limit = now + CLOCK_SKEW
+    # Compared in UTC: two Paris datetimes compare by wall time, wrong in the autumn hour.
+    limit = now.astimezone(UTC) + CLOCK_SKEW
+    wall_limit = now + CLOCK_SKEW
     latest = None
+    # A later calendar day is after ``limit`` this year whatever the clock change (Paris
+    # changes at 02:00-03:00, never across midnight): skip building that candidate.
+    first = wall_limit.year
+    if (month, day) > (wall_limit.month, wall_limit.day):
+        first -= 1
     # Eight years back always reaches a 29 February.
-    for year in range(limit.year, limit.year - 8, -1):
+    for year in range(first, first - 8, -1):
         try:
-            candidate = _localize(
-                datetime(year, month, day, clock.hour, clock.minute, clock.second)
-            )
+            candidate = _wall(year, month, day, *hms)
         except ValueError:
             continue
         if candidate > limit:
@@ -239,71 +292,78 @@ def _explicit_year(text: str) -> int:
 
 def _fast(text: str, now: datetime, not_before: datetime | None) -> Any:
     """A known form -> datetime, or None when its values are impossible; else _NO_MATCH."""
-    first = text[0]
-    if first.isdigit():
+    if text[0].isdigit():
+        m = _SITE_NUMERIC.fullmatch(text)
+        if m:
+            day, _, month, year, hour, minute = m.groups()
+            if hour is None:
+                return _wall(int(year), int(month), int(day))
+            # An impossible value (31/02, 25:00) raises ValueError: parse_date gives None.
+            return _wall(int(year), int(month), int(day), int(hour), int(minute))
         m = _NUMERIC.fullmatch(text)
         if m:
-            clock = _clock(m)
-            if clock is None:
+            hms = _hms(m)
+            if hms is None:
                 return None
-            month, day = int(m.group("m")), int(m.group("d"))
-            if m.group("y") is None:
+            day_text, month_text, year_text = m.group("d", "m", "y")
+            month, day = int(month_text), int(day_text)
+            if year_text is None:
                 if not 1 <= month <= 12:
                     return None
-                return _with_year(month, day, clock, now, not_before)
-            return _at(date(_explicit_year(m.group("y")), month, day), clock)
+                return _with_year(month, day, hms, now, not_before)
+            return _wall(_explicit_year(year_text), month, day, *hms)
         m = _TEXT.fullmatch(text)
-        if m:
+        if m and m.group("mon") in _MONTHS and m.group("wd") is None:
             return _text_date(m, now, not_before)
         m = _TIME_ONLY.fullmatch(text)
         if m:
-            clock = _clock(m)
-            if clock is None:
+            hms = _hms(m)
+            if hms is None:
                 return None
-            dt = _at(now.date(), clock)
-            if dt > now + CLOCK_SKEW:
-                dt = _at(now.date() - timedelta(days=1), clock)
+            dt = _at(now.date(), hms)
+            if dt > now.astimezone(UTC) + CLOCK_SKEW:  # in UTC: see _with_year
+                dt = _at(now.date() - timedelta(days=1), hms)
             return dt
         m = _ISO.fullmatch(text)
         if m:
             return _iso(m)
         return _NO_MATCH
-    if text in _NOW_WORDS:
-        return now
+    m = _WEEKDAY.fullmatch(text)
+    if m and m.group("wd") in _WEEKDAYS:
+        hms = _hms(m)
+        if hms is None:
+            return None
+        back = (now.weekday() - _WEEKDAYS[m.group("wd")]) % 7 or 7
+        return _at(date.fromordinal(now.toordinal() - back), hms)
+    m = _RELATIVE_DAY.fullmatch(text)
+    if m:
+        hms = _hms(m)
+        if hms is None:
+            return None
+        return _at(date.fromordinal(now.toordinal() + _RELATIVE_DAYS[m.group("rel")]), hms)
     m = _AGO.fullmatch(text)
     if m:
         return _ago(m, now)
-    m = _RELATIVE_DAY.fullmatch(text)
-    if m:
-        clock = _clock(m)
-        if clock is None:
-            return None
-        return _at(now.date() + timedelta(days=_RELATIVE_DAYS[m.group("rel")]), clock)
-    m = _WEEKDAY.fullmatch(text)
-    if m:
-        clock = _clock(m)
-        if clock is None:
-            return None
-        back = (now.weekday() - _WEEKDAYS[m.group("wd")]) % 7 or 7
-        return _at(now.date() - timedelta(days=back), clock)
+    if text in _NOW_WORDS:
+        return now
     m = _TEXT.fullmatch(text)  # a weekday before the date: "lundi 21 octobre 2024"
-    if m:
+    if m and m.group("mon") in _MONTHS and m.group("wd") in _WEEKDAYS:
         return _text_date(m, now, not_before)
     return _NO_MATCH
 
 
 def _text_date(m: re.Match[str], now: datetime, not_before: datetime | None) -> datetime | None:
-    clock = _clock(m)
-    if clock is None:
+    hms = _hms(m)
+    if hms is None:
         return None
     month, day = _MONTHS[m.group("mon")], int(m.group("d"))
     if m.group("y") is None:
-        return _with_year(month, day, clock, now, not_before)
-    return _at(date(int(m.group("y")), month, day), clock)
+        return _with_year(month, day, hms, now, not_before)
+    return _wall(int(m.group("y")), month, day, *hms)
 
 
 def _iso(m: re.Match[str]) -> datetime:
-    naive = datetime(
+    parts = (
         int(m.group("y")),
         int(m.group("m")),
         int(m.group("d")),
@@ -314,7 +374,7 @@ def _iso(m: re.Match[str]) -> datetime:
     )
     tz = m.group("tz")
     if tz is None:
-        return _localize(naive)
+        return _wall(*parts)
     if tz in ("z", "utc", "gmt"):
         offset = timedelta(0)
     else:
@@ -322,7 +382,7 @@ def _iso(m: re.Match[str]) -> datetime:
         offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
         if tz[0] == "-":
             offset = -offset
-    return naive.replace(tzinfo=timezone(offset)).astimezone(PARIS)
+    return datetime(*parts, tzinfo=timezone(offset)).astimezone(PARIS)
 
 
 def _ago(m: re.Match[str], now: datetime) -> datetime | None:
@@ -354,11 +414,13 @@ def _clean(raw: object) -> str | None:
     m = _PREFIX.match(text)
     if m:
         text = text[m.end() :]
+    return text or None
+
+
+def _worth_dateparser(text: str) -> bool:
     # A bare number ("9999999999") is an id or a price, and text without a letter or a
     # digit cannot be a date: neither is worth dateparser's time.
-    if not text or text.isdigit() or not any(c.isalnum() for c in text):
-        return None
-    return text
+    return not text.isdigit() and _HAS_ALNUM.search(text) is not None
 
 
 def _plausible(dt: datetime | None, now: datetime) -> datetime | None:
@@ -383,12 +445,20 @@ def parse_date(
         text = _clean(raw)
         if text is None or not isinstance(now, datetime):
             return None
-        now_paris = _paris(now)
-        bound = _paris(not_before) if isinstance(not_before, datetime) else None
-        result = _fast(text, now_paris, bound)
+        now = _paris(now)
+        if not_before is not None:
+            # UTC, so that comparing it with Paris datetimes goes by instant, not wall time.
+            bound = _paris(not_before) if isinstance(not_before, datetime) else None
+            not_before = bound.astimezone(UTC) if bound is not None else None
+        result = _fast(text, now, not_before)
         if result is _NO_MATCH:
-            result = _dateparser(text, now_paris)
-        return _plausible(result, now_paris)
+            if not _worth_dateparser(text):
+                return None
+            result = _dateparser(text, now)
+        # Inline _plausible: this line runs for every date of every page.
+        if result is None or not MIN_YEAR <= result.year <= now.year + 1:
+            return None
+        return result
     except Exception:  # a date that cannot be read is null plus a log line, never a crash
         logger.debug("date %r not read", raw, exc_info=True)
         return None
@@ -417,7 +487,7 @@ def parse_with_dateparser(raw: str | None, now: datetime) -> datetime | None:
     """
     try:
         text = _clean(raw)
-        if text is None or not isinstance(now, datetime):
+        if text is None or not isinstance(now, datetime) or not _worth_dateparser(text):
             return None
         now_paris = _paris(now)
         return _plausible(_dateparser(text, now_paris), now_paris)
