@@ -9,6 +9,7 @@ earlier record stays readable. A file in progress is named ``*.warc.gz.open`` an
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import socket
@@ -21,6 +22,7 @@ from warcio.warcwriter import WARCWriter
 
 WARC_VERSION = "1.1"
 OPEN_SUFFIX = ".open"
+GZIP_LEVEL = 6
 
 
 class RawStatusAndHeaders(StatusAndHeaders):
@@ -79,10 +81,18 @@ def warc_date(moment: datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def exchange_bytes(writer: WARCWriter, exchange: HttpExchange) -> bytes:
-    """The gzip members of the response record and its request record, in that order."""
+def _member(writer: WARCWriter, record) -> bytes:
     out = io.BytesIO()
     writer.out = out
+    writer.write_record(record)
+    # One gzip member per record, so a reader can start at any record's offset. Level 6:
+    # warcio's own gzip is level 9, ~9x slower for ~2% smaller files (a 90 KiB page took
+    # 45 ms, long enough to stall the crawl's event loop).
+    return gzip.compress(out.getvalue(), compresslevel=GZIP_LEVEL)
+
+
+def exchange_bytes(writer: WARCWriter, exchange: HttpExchange) -> bytes:
+    """The gzip members of the response record and of its request record, in that order."""
     common = {"WARC-Date": exchange.warc_date}
     if exchange.ip_address:
         common["WARC-IP-Address"] = exchange.ip_address
@@ -94,16 +104,16 @@ def exchange_bytes(writer: WARCWriter, exchange: HttpExchange) -> bytes:
         warc_headers_dict=dict(common),
         http_headers=_parsed(exchange.response_block, is_request=False),
     )
+    common["WARC-Concurrent-To"] = response.rec_headers.get_header("WARC-Record-ID")
     request = writer.create_warc_record(
         exchange.url,
         "request",
         payload=io.BytesIO(exchange.request_body),
         length=len(exchange.request_body),
-        warc_headers_dict=dict(common),
+        warc_headers_dict=common,
         http_headers=_parsed(exchange.request_block, is_request=True),
     )
-    writer.write_request_response_pair(request, response)
-    return out.getvalue()
+    return _member(writer, response) + _member(writer, request)
 
 
 class RotatingWarcWriter:
@@ -120,7 +130,7 @@ class RotatingWarcWriter:
         self.info = info
         self.serial = 0
         self.closed_files: list[Path] = []
-        self._writer = WARCWriter(None, gzip=True, warc_version=WARC_VERSION)
+        self._writer = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
         self._file = None
         self._path: Path | None = None
         self._size = 0
@@ -163,10 +173,7 @@ class RotatingWarcWriter:
         self._size = 0
         self._exchanges = 0
         info = {"hostname": socket.gethostname(), **self.info}
-        out = io.BytesIO()
-        self._writer.out = out
-        self._writer.write_record(self._writer.create_warcinfo_record(name, info))
-        self._append(out.getvalue())
+        self._append(_member(self._writer, self._writer.create_warcinfo_record(name, info)))
 
     def _append(self, data: bytes) -> None:
         self._file.write(data)
