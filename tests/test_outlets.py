@@ -199,6 +199,7 @@ CREDITS = [
     ),
     ("Un champ de blé (AFP).", "Un champ de blé.", "(AFP)", "AFP", None),
     ("Une raffinerie - © Bloomberg", "Une raffinerie", "© Bloomberg", "Bloomberg", None),
+    ("Un bureau (Crédit : iStock)", "Un bureau", "(Crédit : iStock)", "iStock", None),
     # A caption that is only a credit has no caption left.
     ("( AFP / STRINGER )", None, "( AFP / STRINGER )", "AFP", None),
     ("Reuters/Ivanov", None, "Reuters/Ivanov", "Reuters", "Ivanov"),
@@ -214,6 +215,7 @@ CREDITS = [
         None,
     ),
     ("Un marché (photo de famille)", "Un marché (photo de famille)", None, None, None),
+    ("Vue du port. Notre photo : le quai", "Vue du port. Notre photo : le quai", None, None, None),
     (None, None, None, None, None),
     ("   ", None, None, None, None),
 ]

@@ -128,6 +128,21 @@ def parse_provider(raw: str | None) -> Attribution:
 _TITLE_PART = re.compile(r"[^\s]+")
 
 
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_PARTICLES = _word_set("de du des d' van von der den le la da di del della dos das ten ter")
+
+
+def _looks_like_name(text: str) -> bool:
+    """Every word capitalised, particles aside: "Drew ANGERER", "Hans Lucas", not "le siège"."""
+    return all(
+        word[0].isupper() or word.lower() in _PARTICLES or word.lower() == "via"
+        for word in text.split()
+    )
+
+
 def title_name(name: str) -> str:
     """Words printed in capitals to title case ("CABALLERO-REYNOLDS" ► "Caballero-Reynolds").
 
@@ -165,7 +180,7 @@ _SEGMENT_SPLIT = re.compile(r"\s*/\s*|\s+[-–—]\s+")
 _VIA = re.compile(r"\s+via\s+", re.I)
 # Left over between a caption and its credit: "Texte - © Reuters", "Texte | AFP/X".
 _CAPTION_TAIL = re.compile(r"[\s\-–—|/,:;]+$")
-_SENTENCE_PUNCT = re.compile(r"[!?;:(),\d]")
+_NOT_IN_A_NAME = re.compile(r"[!?;:(),\d]")
 
 
 def _agency_of(segment: str) -> str:
@@ -189,13 +204,12 @@ def _read_credit(inner: str, marked: bool) -> tuple[str | None, str | None] | No
     qualifiers = _table().qualifiers
     segments = [s for s in _SEGMENT_SPLIT.split(inner.strip()) if s]
     segments = [s for s in segments if _fold(s) not in qualifiers]
+    # Names only: a marker followed by prose ("Photo : le siège de la BCE") is no credit.
+    if not segments or not all(_known_segment(s) or _looks_like_name(s) for s in segments):
+        return None
     if by:
-        if not segments:
-            return None
         agency = _agency_of(segments[-1]) if len(segments) > 1 else None
         return agency, title_name(segments[0])
-    if not segments:
-        return None
     first, last = segments[0], segments[-1]
     photographer = title_name(last) if len(segments) > 1 else None
     if _known_segment(first) or (marked and not _known_segment(last)):
@@ -209,9 +223,9 @@ def _bare_slash_credit(caption: str) -> tuple[int, str, str] | None:
     """A trailing "Reuters/Ivanov": start offset, agency, photographer; known agencies only."""
     left, sep, right = caption.rpartition("/")
     name = right.strip()
-    if not sep or not name or _SENTENCE_PUNCT.search(name) or len(name.split()) > 4:
+    if not sep or not name or _NOT_IN_A_NAME.search(name) or len(name.split()) > 4:
         return None
-    if not all(word[0].isupper() for word in name.split()):
+    if not _looks_like_name(name):
         return None
     words = list(re.finditer(r"\S+", left))
     # Longest known agency made of the last one to three words before the slash.
@@ -232,7 +246,8 @@ def split_credit(caption: str | None) -> Credit:
     """Separate the photo credit a caption ends with from the caption itself.
 
     Only a credit at the end of the caption is read (where Boursorama's captions put it).
-    A caption that is only a credit gives caption None; no credit leaves the caption as is.
+    A caption that is only a credit gives caption None; without a credit the caption comes
+    back with its spaces tidied and nothing else changed.
     """
     if caption is None:
         return Credit(None, None, None, None)
@@ -312,11 +327,6 @@ _PLACE_INTRO = re.compile(r"\s*(?:à|au|aux|en|depuis)\s+")
 _CLOSE = re.compile(r"\s*\)")
 
 
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-_PARTICLES = _word_set("de du des d' van von der den le la da di del della dos das ten ter")
 # Words that start a French sentence but never end a name: in a byline glued to the text
 # ("par Jean Dupont et Marie Des Ukrainiens ont..."), the name stops before them. Le, La,
 # De and Du are left out because they are common parts of surnames (Le Pen, La Fontaine).
