@@ -73,7 +73,10 @@ def _response_block(response: Response) -> bytes:
         (ORIG_TRANSFER_ENCODING if name == b"Transfer-Encoding" else name, value)
         for name, value in _header_pairs(response.headers)
     ]
-    protocol = response.protocol or "HTTP/1.1"
+    protocol = response.protocol or ""
+    if not protocol.startswith("HTTP/"):
+        # e.g. "h2" from the HTTP/2 handler: WARC readers expect an HTTP/x status line.
+        protocol = "HTTP/1.1"
     return http_block(f"{protocol} {response.status} {reason}".rstrip(), pairs)
 
 
@@ -109,6 +112,8 @@ class WarcCaptureMiddleware:
         # give it a false date.
         if REPLAY_FLAG in response.flags or "cached" in response.flags:
             return response
+        if urlsplit(request.url).scheme not in ("http", "https"):
+            return response  # data:, file: ... have no HTTP exchange to record
         date = warc_date()
         ip = response.ip_address
         size = self.writer.write(
@@ -136,7 +141,7 @@ class WarcCaptureMiddleware:
 
 
 class WarcReplayMiddleware:
-    """Answers every request from WARC files; a URL not recorded gets an empty 404."""
+    """Answers every request from WARC files; a URL not recorded gets a 404 stub page."""
 
     def __init__(self, crawler, index: ArchiveIndex):
         self.crawler = crawler
