@@ -16,6 +16,8 @@ from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
+from newscrawl.archive_writer import OPEN_SUFFIX
+
 logger = logging.getLogger(__name__)
 
 
@@ -56,6 +58,12 @@ def archive_files(paths: list[str]) -> list[Path]:
         path = Path(raw).expanduser()
         if path.is_dir():
             files += sorted(p for p in path.iterdir() if p.name.endswith((".warc.gz", ".warc")))
+            for unfinished in sorted(path.glob(f"*{OPEN_SUFFIX}")):
+                logger.warning(
+                    "Skipped unfinished %s (a capture still running, or killed: "
+                    "python -m newscrawl.archive_recover FILE makes it replayable)",
+                    unfinished,
+                )
         elif path.is_file():
             files.append(path)
         else:

@@ -9,6 +9,7 @@ subprocesses because Twisted's reactor cannot be restarted inside pytest.
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import os
 import signal
@@ -582,8 +583,10 @@ def test_killed_capture_leaves_a_readable_open_file(site, tmp_path):
     assert set(chain) <= set(index.refs)
     recorded = index.get(site.base + "/chain/0")
     assert recorded.status == 200 and b"Maillon 0" in recorded.body
-    # The documented recovery gives a finished file that warcio accepts.
+    # A folder's unfinished file is left out (it may still be written) until recovered.
+    assert archive_files([str(archive)]) == []
     finished, count, _ = recover(path)
+    assert archive_files([str(archive)]) == [finished]
     assert finished.name == path.name.removesuffix(".open") and count >= 1 + 2 * 6
     checked = _warcio("check", str(finished))
     assert checked.returncode == 0, checked.stdout
@@ -652,3 +655,31 @@ def test_replayed_project_crawl_gives_the_live_feeds(site_server, run_crawl, tmp
     stats = replay["stats"]
     assert stats["newscrawl/replay/hits"] == live["stats"]["newscrawl/archive/responses"]
     assert "newscrawl/replay/missing" not in stats
+
+
+def _make_sample():
+    spec = importlib.util.spec_from_file_location("make_sample", ROOT / "scripts/make_sample.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_make_sample_records_public_urls_that_replay(tmp_path, run_crawl):
+    make_sample = _make_sample()
+    out = tmp_path / "sample"
+    first = make_sample.serve_and_capture(out)
+    assert first.returncode == 0, first.log.read_text("utf-8")[-3000:]
+    again = make_sample.serve_and_capture(out)  # re-runnable: replaces, never piles up
+    assert again.returncode == 0 and sorted(out.glob("*.warc.gz")) == again.files
+
+    uris = {uri for path in again.files for kind, uri, _ in _records(path) if uri}
+    assert uris and all(uri.startswith("https://www.boursorama.com/") for uri in uris)
+    assert "https://www.boursorama.com/robots.txt" in uris
+    for path in again.files:
+        assert _warcio("check", str(path)).returncode == 0
+
+    start = (out / "start_urls.txt").read_text("utf-8").strip()
+    replay = run_crawl({"start_urls": start}, {"NEWSCRAWL_REPLAY": str(out)})
+    assert replay["items"]
+    assert all(item["url"].startswith("https://www.boursorama.com/") for item in replay["items"])
+    assert "newscrawl/replay/missing" not in replay["stats"]
