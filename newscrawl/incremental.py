@@ -98,10 +98,13 @@ class _FetchEverything:
         return None
 
 
+FETCH_EVERYTHING = _FetchEverything()
+
+
 def gate_for(crawler: Any) -> Any:
     """The object the spider asks about articles and pagination."""
     extension = crawler.get_extension(IncrementalExtension) if crawler else None
-    return extension if extension is not None else _FetchEverything()
+    return extension if extension is not None else FETCH_EVERYTHING
 
 
 class IncrementalExtension:
@@ -125,9 +128,13 @@ class IncrementalExtension:
         self.stored_feeds: list[str] = []
         self.committed = False
         self.outcome: outcome.Outcome | None = None
+        self.trust_known = False
+        self.listings_pending: set[str] = set()
         if self.enabled:
             self.store = open_state(self.state_dir)
             self._recover()
+            # Known entries stop pagination only after a run that crawled everything.
+            self.trust_known = self.store.last_run_reason() == "finished"
             self.store.begin_run(self.run_id, _iso(self.started))
 
     @classmethod
@@ -139,6 +146,7 @@ class IncrementalExtension:
         connect = crawler.signals.connect
         connect(ext.spider_opened, signal=signals.spider_opened)
         connect(ext.request_scheduled, signal=signals.request_scheduled)
+        connect(ext.response_received, signal=signals.response_received)
         connect(ext.item_scraped, signal=signals.item_scraped)
         connect(ext.item_error, signal=signals.item_error)
         connect(ext.feed_slot_closed, signal=signals.feed_slot_closed)
@@ -152,10 +160,10 @@ class IncrementalExtension:
     def listed(self, entry: Any, response: Any) -> Listed:
         """Read a listing entry: its comment count, and its date against the page's clock."""
         now = parse_http_date(response.headers.get(b"Date")) or self.started
-        raw = getattr(entry, "published_raw", None)
+        raw = entry.date_raw
         return Listed(
-            article_id=getattr(entry, "article_id", None),
-            comment_count=getattr(entry, "comment_count", None),
+            article_id=entry.article_id,
+            comment_count=entry.comment_count,
             published=parse_date(raw, now) if raw else None,
         )
 
@@ -175,7 +183,7 @@ class IncrementalExtension:
             (bool(self.store and e.article_id and self.store.get(e.article_id)), e.published)
             for e in listed
         ]
-        reason = self.policy.stop_paging(entries)
+        reason = self.policy.stop_paging(entries, trust_known=self.trust_known)
         if reason:
             self.stats.inc_value(f"newscrawl/incremental/pagination_stopped/{reason}")
         return reason
@@ -184,6 +192,12 @@ class IncrementalExtension:
         # "No listing reachable" needs to know that listings were asked for at all.
         if request.meta.get("page_kind") == "listing":
             self.stats.inc_value("newscrawl/run/listings_requested")
+            self.listings_pending.add(request.url)
+
+    def response_received(self, response: Any, request: Any, spider: Any = None) -> None:
+        if request.meta.get("page_kind") == "listing" and 200 <= response.status < 300:
+            self.listings_pending.discard(request.url)
+            self.listings_pending.difference_update(request.meta.get("redirect_urls", ()))
 
     def _count_decision(self, decision: Decision) -> None:
         verdict = "fetch" if decision.fetch else "skip"
@@ -293,6 +307,11 @@ class IncrementalExtension:
         self.stats.set_value("newscrawl/run/exit_code", self.outcome.exit_code)
         summary_logger.log(logging.INFO if self.outcome.ok else logging.ERROR, line)
         if self.store is not None:
+            if self.committed:
+                # A failed article is simply unknown next time; a failed listing page
+                # hides articles that the next run must not skip by stopping early.
+                clean = self.outcome.status == "ok" and not self.listings_pending
+                self.store.set_run_reason(self.run_id, "finished" if clean else "partial")
             self.store.close()
             self.store = None
         if self.lock is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 EXIT_OK = 0
@@ -80,8 +81,18 @@ def summary_line(
         f"unchanged={unchanged}",
         f"failed={failed}",
         f"duration={duration:.1f}s",
-        f"feeds={','.join(feeds) or '-'}",
+        f"feeds={_paths(list(feeds))}",
     ]
     if result.problems:
         parts.append(f"problems={'; '.join(result.problems)}")
     return "newscrawl run: " + " ".join(parts)
+
+
+def _paths(paths: list[str]) -> str:
+    """``/run/dir/{a.jsonl,b.csv}`` when the feeds share a folder, as the defaults do."""
+    if not paths:
+        return "-"
+    folders = {str(Path(p).parent) for p in paths}
+    if len(paths) > 1 and len(folders) == 1:
+        return f"{folders.pop()}/{{{','.join(Path(p).name for p in paths)}}}"
+    return ",".join(paths)

@@ -109,13 +109,20 @@ class RevisitPolicy:
             return Decision(False, "recently_fetched")
         return Decision(False, "known")
 
-    def stop_paging(self, entries: list[tuple[bool, datetime | None]]) -> str | None:
-        """Why pagination stops after a page of (known, published) entries, or None."""
+    def stop_paging(
+        self, entries: list[tuple[bool, datetime | None]], *, trust_known: bool = True
+    ) -> str | None:
+        """Why pagination stops after a page of (known, published) entries, or None.
+
+        ``trust_known`` is false when the last run did not crawl everything (stopped, or
+        pages failed): older pages may hold articles it never reached, so known entries
+        alone must not stop this run.
+        """
         if not entries:
             return None
         if self.since is not None and all(p is not None and p < self.since for _, p in entries):
             return "before_since"
-        if not self.refresh_all and all(known for known, _ in entries):
+        if trust_known and not self.refresh_all and all(known for known, _ in entries):
             return "all_known"
         return None
 

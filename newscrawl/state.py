@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS runs (
     started  TEXT NOT NULL,
     finished TEXT,
     status   TEXT NOT NULL,
-    feeds    TEXT NOT NULL DEFAULT '[]'
+    feeds    TEXT NOT NULL DEFAULT '[]',
+    reason   TEXT
 );
 CREATE TABLE IF NOT EXISTS staged (
     run_id        TEXT NOT NULL,
@@ -122,6 +123,10 @@ class CrawlState(Protocol):
 
     def unfinished_runs(self) -> list[RunRecord]: ...
 
+    def set_run_reason(self, run_id: str, reason: str) -> None: ...
+
+    def last_run_reason(self) -> str | None: ...
+
     def close(self) -> None: ...
 
 
@@ -177,6 +182,14 @@ class SqliteState:
             for row in rows
         ]
 
+    def last_run_reason(self) -> str | None:
+        """How the latest committed run ended: "finished" when it crawled everything."""
+        row = self._db.execute(
+            "SELECT reason FROM runs WHERE status IN (?, ?) ORDER BY started DESC LIMIT 1",
+            (COMMITTED, RECOVERED),
+        ).fetchone()
+        return row[0] if row else None
+
     def run_status(self, run_id: str) -> str | None:
         row = self._db.execute("SELECT status FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         return row[0] if row else None
@@ -193,6 +206,9 @@ class SqliteState:
         self._db.execute(
             "UPDATE runs SET feeds = ? WHERE run_id = ?", (json.dumps(list(feeds)), run_id)
         )
+
+    def set_run_reason(self, run_id: str, reason: str) -> None:
+        self._db.execute("UPDATE runs SET reason = ? WHERE run_id = ?", (reason, run_id))
 
     def stage(self, run_id: str, visit: Visit) -> None:
         self._db.execute(

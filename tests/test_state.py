@@ -321,4 +321,4 @@ def test_summary_line_is_one_line_of_key_values():
     )
     assert "\n" not in line
     assert line.startswith("newscrawl run: status=failed new=3 changed=1 unchanged=2 failed=0 ")
-    assert "duration=1.2s feeds=/f/a.jsonl,/f/b.csv problems=feed write failed (1)" in line
+    assert "duration=1.2s feeds=/f/{a.jsonl,b.csv} problems=feed write failed (1)" in line

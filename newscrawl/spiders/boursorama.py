@@ -15,7 +15,9 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
+from newscrawl import incremental
 from newscrawl.normalize.dates import parse_http_date
+from newscrawl.revisit import parse_refresh, parse_since
 from newscrawl.sites import boursorama as site
 
 _PAGE_SUFFIX = re.compile(r"/page-(\d+)/?$")
@@ -40,9 +42,15 @@ def split_arg(value: str | list[str] | None) -> list[str]:
 
 class BoursoramaSpider(scrapy.Spider):
     name = "boursorama"
+    # Skip articles earlier runs emitted, under the run lock (newscrawl.incremental).
+    incremental_state = True
+    gate = incremental.FETCH_EVERYTHING  # replaced in start(); pages parsed from the shell
 
-    def __init__(self, start_urls=None, max_pages=None, *args, **kwargs):
+    def __init__(self, start_urls=None, max_pages=None, since=None, refresh=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # -a since=2024-10-01 bounds the crawl by publication; -a refresh=all re-fetches all.
+        self.since = parse_since(since)
+        self.refresh_all = parse_refresh(refresh)
         self.start_list = split_arg(start_urls) or list(DEFAULT_LISTINGS)
         self._max_pages_arg = max_pages
         self.start_hosts = {urlsplit(url).hostname for url in self.start_list} - {None}
@@ -60,6 +68,7 @@ class BoursoramaSpider(scrapy.Spider):
         return spider
 
     async def start(self):
+        self.gate = incremental.gate_for(self.crawler)
         for url in self.start_list:
             if site.is_article_url(url):
                 request = self._article_request(url)
@@ -79,7 +88,7 @@ class BoursoramaSpider(scrapy.Spider):
             meta={"listing_page": page, "depth_reset": True, "page_kind": "listing"},
         )
 
-    def _article_request(self, url: str, **meta) -> scrapy.Request | None:
+    def _article_request(self, url: str, listed=None, **meta) -> scrapy.Request | None:
         article_id = site.article_id_from_url(url)
         if article_id is not None:
             # The same article is linked under several hosts and query strings.
@@ -87,6 +96,9 @@ class BoursoramaSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("newscrawl/articles/already_requested")
                 return None
             self.requested_ids.add(article_id)
+            # Known to the crawl state and not due for a re-visit: not fetched.
+            if not self.gate.admit(article_id, listed):
+                return None
         return scrapy.Request(
             url,
             callback=self.parse_article,
@@ -106,12 +118,20 @@ class BoursoramaSpider(scrapy.Spider):
     def parse_listing(self, response):
         self.crawler.stats.inc_value("newscrawl/pages/listing")
         listing = site.parse_listing(response.selector, response.url)
+        listed = {e.article_id: self.gate.listed(e, response) for e in listing.entries}
+        listed.pop(None, None)
         for url in listing.article_urls:
-            request = self._article_request(url, listing_url=response.url)
+            entry = listed.get(site.article_id_from_url(url))
+            request = self._article_request(url, entry, listing_url=response.url)
             if request is not None:
                 yield request
         page = response.meta.get("listing_page", 1)
-        if listing.next_page and page < self.max_pages:
+        # The state may end pagination early: a page all known, or all older than since.
+        if (
+            listing.next_page
+            and page < self.max_pages
+            and not self.gate.stop_paging(list(listed.values()))
+        ):
             yield self._listing_request(listing.next_page, page=page + 1)
 
     def parse_article(self, response):
