@@ -140,8 +140,14 @@ class FeedsAddon:
         if self.run_dir is None:
             return
         stats = self.crawler.stats
-        counts = ", ".join(
-            f"{name} ({stats.get_value(f'newscrawl/feeds/{fmt}/rows', 0)} rows)"
-            for name, fmt in DEFAULT_FEEDS.items()
-        )
-        logger.info("Feeds written to %s: %s", self.run_dir, counts)
+        written, missing = [], []
+        for name, fmt in DEFAULT_FEEDS.items():
+            if (self.run_dir / name).is_file():
+                rows = stats.get_value(f"newscrawl/feeds/{fmt}/rows", 0)
+                written.append(f"{name} ({rows} rows)")
+            else:
+                missing.append(name)
+        logger.info("Feeds written to %s: %s", self.run_dir, ", ".join(written) or "none")
+        if missing:
+            # Storing failed (the error is logged above); what was exported is in *.part.
+            logger.error("Feeds NOT written to %s: %s", self.run_dir, ", ".join(missing))

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import signal
@@ -21,11 +22,19 @@ from pathlib import Path
 
 import pytest
 from itemadapter import ItemAdapter
+from scrapy.settings import Settings
+from scrapy.utils.spider import DefaultSpider
 
 from newscrawl.exporters import ARTICLE_COLUMNS, COMMENT_COLUMNS, LINK_COLUMNS
-from newscrawl.feeds import FeedConfigError, check_feeds, reserve_run_dir, run_stamp
+from newscrawl.feeds import (
+    FeedConfigError,
+    FeedsAddon,
+    check_feeds,
+    reserve_run_dir,
+    run_stamp,
+)
 from newscrawl.feedstorage import AtomicFileFeedStorage
-from tests.feeds_spider import make_article
+from tests.feeds_spider import FeedTestSpider, make_article
 
 ROOT = Path(__file__).resolve().parent.parent
 FEED_NAMES = {"articles.jsonl", "articles.csv", "comments.csv", "links.csv"}
@@ -197,6 +206,82 @@ def test_each_run_reserves_its_own_folder_even_within_one_second(tmp_path):
     assert first.parent == second.parent and first.parent.parent == tmp_path.resolve()
 
 
+def test_the_end_of_run_summary_names_the_folder_and_any_feed_not_written(tmp_path, caplog):
+    class Stats:
+        def get_value(self, key, default=None):
+            return {"newscrawl/feeds/jsonlines/rows": 7}.get(key, default)
+
+    class Crawler:
+        stats = Stats()
+
+    addon = FeedsAddon(Crawler())
+    addon.run_dir = tmp_path
+    (tmp_path / "articles.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "articles.csv").write_text("", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="newscrawl.feeds"):
+        addon.feeds_closed()
+    info, error = caplog.records
+    assert info.getMessage() == (
+        f"Feeds written to {tmp_path}: articles.jsonl (7 rows), articles.csv (0 rows)"
+    )
+    assert error.levelno == logging.ERROR
+    assert error.getMessage().endswith("comments.csv, links.csv")
+
+
+class StubCrawler:
+    def __init__(self, spidercls):
+        self.spidercls = spidercls
+        self.spider = None
+
+
+def addon_settings(tmp_path, **overrides) -> Settings:
+    settings = Settings({"NEWSCRAWL_FEEDS_DIR": str(tmp_path / "feeds")})
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    FeedsAddon(StubCrawler(FeedTestSpider)).update_settings(settings)
+    return settings
+
+
+def test_the_addon_sets_the_four_default_feeds_in_a_new_run_folder(tmp_path):
+    settings = addon_settings(tmp_path)
+    feeds = settings.getdict("FEEDS")
+    (folder,) = run_folders(tmp_path / "feeds")
+    assert feeds == {
+        str(folder / "articles.jsonl"): {
+            "format": "jsonlines",
+            "overwrite": True,
+            "store_empty": True,
+        },
+        str(folder / "articles.csv"): {
+            "format": "articles_csv",
+            "overwrite": True,
+            "store_empty": True,
+        },
+        str(folder / "comments.csv"): {
+            "format": "comments_csv",
+            "overwrite": True,
+            "store_empty": True,
+        },
+        str(folder / "links.csv"): {"format": "links_csv", "overwrite": True, "store_empty": True},
+    }
+    assert settings.getwithbase("FEED_STORAGES")["file"].endswith("AtomicFileFeedStorage")
+    assert settings.getwithbase("FEED_EXPORTERS")["comments_csv"].endswith("CommentsCsvExporter")
+
+
+def test_feeds_given_by_the_user_replace_the_defaults(tmp_path):
+    given = {"out.csv": {"format": "csv", "overwrite": True}}
+    settings = addon_settings(tmp_path, FEEDS=given)
+    assert settings.getdict("FEEDS") == given
+    assert not (tmp_path / "feeds").exists()
+
+
+def test_a_bare_url_fetch_or_shell_is_not_a_crawl_run(tmp_path):
+    settings = Settings({"NEWSCRAWL_FEEDS_DIR": str(tmp_path / "feeds")})
+    FeedsAddon(StubCrawler(DefaultSpider)).update_settings(settings)
+    assert settings.getdict("FEEDS") == {}
+    assert not (tmp_path / "feeds").exists()
+
+
 # --- real crawls ------------------------------------------------------------------------
 
 
@@ -278,23 +363,6 @@ def test_command_line_outputs_replace_the_defaults_and_rerun_cleanly(tmp_path):
 
 def test_default_feeds_can_be_turned_off(tmp_path):
     crawl(tmp_path, "-s", "NEWSCRAWL_FEEDS_ENABLED=False", count=2)
-    assert not (tmp_path / "data").exists()
-
-
-def test_fetching_one_page_is_not_a_crawl_run(tmp_path):
-    page = tmp_path / "page.html"
-    page.write_text("<html><body>ok</body></html>", encoding="utf-8")
-    fetched = subprocess.run(
-        [sys.executable, "-m", "scrapy", "fetch", "--nolog", page.as_uri()]
-        + ["-s", "SPIDER_MODULES=tests.feeds_spider"],
-        cwd=tmp_path,
-        env=crawl_env(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert fetched.returncode == 0, fetched.stderr[-4000:]
-    assert "ok" in fetched.stdout
     assert not (tmp_path / "data").exists()
 
 
