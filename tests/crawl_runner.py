@@ -35,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     crawler = process.create_crawler(options.spider)
     items: list[dict] = []
     crawler.signals.connect(
-        lambda item, **_: items.append(ItemAdapter(item).asdict()), signal=signals.item_scraped
+        lambda item, **_: items.append(ItemAdapter(item).asdict()),
+        signal=signals.item_scraped,
+        weak=False,  # a lambda has no other reference: a weak one is collected at once
     )
     process.crawl(crawler, **_pairs(options.spider_args))
     process.start()

@@ -11,7 +11,7 @@ from datetime import UTC
 from collections import Counter
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from tests.site.model import Site
 
@@ -70,7 +70,7 @@ class SiteServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):  # noqa: N802 (http.server's naming)
-                status, headers, body = server._answer(urlsplit(self.path).path)
+                status, headers, body = server._answer(unquote(urlsplit(self.path).path))
                 self.send_response_only(status)
                 self.send_header("Date", format_datetime(server.site.now.astimezone(UTC), usegmt=True))
                 self.send_header("Server", "newscrawl-test-site")
