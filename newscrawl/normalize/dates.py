@@ -142,9 +142,11 @@ _TIME = r"(?P<H>\d{1,2})(?::(?P<M>\d{2})(?::(?P<S>\d{2}))?|\s?h\s?(?:(?P<Mh>\d{2
 _SEP = r"(?:\s?[,-]\s?|\s)(?:a\s)?"
 
 _PREFIX = re.compile(rf"(?:{_alternation(_TABLE['prefixes'])})(?:\s?:\s?|\s)")
-# The two forms the site prints most ("21/10/2024 à 12:54", "16.08.2025 23:14"), exactly:
-# unnamed groups read in one call make them the cheapest path.
-_SITE_NUMERIC = re.compile(r"(\d\d)([/.])(\d\d)\2(\d{4})(?: (?:a )?(\d\d):(\d\d))?")
+# The two forms the site prints most ("21/10/2024 à 12:54", "16.08.2025 23:14"), on the
+# raw text: they need neither folding nor ``now``, and unnamed groups read in one call.
+_SITE_NUMERIC = re.compile(
+    r"\s*(\d\d)([/.])(\d\d)\2(\d{4})(?:\s+(?:[aàAÀ]\s+)?(\d\d)[:hH](\d\d))?\s*"
+)
 _NUMERIC = re.compile(
     rf"(?P<d>\d{{1,2}})(?P<sep>[/.-])(?P<m>\d{{1,2}})(?:(?P=sep)(?P<y>\d{{4}}|\d{{2}}))?"
     rf"(?:{_SEP}{_TIME})?"
@@ -175,6 +177,23 @@ _NO_MATCH: Any = object()
 # --- building Paris datetimes -----------------------------------------------------------
 
 
+def _months_with_changes(first: int = MIN_YEAR, last: int = 2100) -> frozenset[int]:
+    """Months in which Paris changed or will change its offset, per the tz data."""
+    months = set()
+    for year in range(first, last + 1):
+        for month in range(1, 13):
+            start = datetime(year, month, 1, tzinfo=PARIS)
+            end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=PARIS)
+            if start.utcoffset() != end.utcoffset():
+                months.add(month)
+    return frozenset(months)
+
+
+# {3, 10} with today's rules; read from the tz data so that a change of rules follows.
+# (A month with two changes that cancel out would be missed: Paris has had none since 1945.)
+_CHANGE_MONTHS = _months_with_changes()
+
+
 @lru_cache(maxsize=4096)
 def _offset_changes(year: int, month: int, day: int) -> bool:
     """Whether Paris changes its UTC offset during this day (the tz data decides)."""
@@ -191,8 +210,8 @@ def _wall(year: int, month: int, day: int, hour=0, minute=0, second=0, micro=0) 
     Raises ValueError for a day or time that no calendar has (31/02).
     """
     dt = datetime(year, month, day, hour, minute, second, micro, tzinfo=PARIS)
-    # The per-day check keeps the common case to one constructor call.
-    if not _offset_changes(year, month, day):
+    # The per-month and per-day checks keep the common case to one constructor call.
+    if month not in _CHANGE_MONTHS or not _offset_changes(year, month, day):
         return dt
     second_reading = datetime(year, month, day, hour, minute, second, micro, tzinfo=PARIS, fold=1)
     if dt.utcoffset() == second_reading.utcoffset():
@@ -248,38 +267,48 @@ def _at(day: date, hms: tuple[int, int, int]) -> datetime:
     return _wall(day.year, day.month, day.day, *hms)
 
 
+def _after_now(year: int, month: int, day: int, hms: tuple[int, int, int], now: datetime) -> bool:
+    """Whether this Paris wall time is later than ``now`` + CLOCK_SKEW."""
+    limit = now + CLOCK_SKEW
+    # Wall times order like instants except on the night of a clock change (and aware
+    # comparison, which goes through UTC, costs ten times a tuple comparison).
+    if (month in _CHANGE_MONTHS and _offset_changes(year, month, day)) or (
+        limit.month in _CHANGE_MONTHS and _offset_changes(limit.year, limit.month, limit.day)
+    ):
+        return _wall(year, month, day, *hms) > now.astimezone(UTC) + CLOCK_SKEW
+    return (year, month, day, *hms) > (
+        limit.year,
+        limit.month,
+        limit.day,
+        limit.hour,
+        limit.minute,
+        limit.second,
+    )
+
+
 def _with_year(
     month: int, day: int, hms: tuple[int, int, int], now: datetime, not_before: datetime | None
 ) -> datetime | None:
-    """The latest year putting the date not after now (and not before not_before)."""
-    # Compared in UTC: two Paris datetimes compare by wall time, wrong in the autumn hour.
-    limit = now.astimezone(UTC) + CLOCK_SKEW
-    wall_limit = now + CLOCK_SKEW
-    latest = None
-    # A later calendar day is after ``limit`` this year whatever the clock change (Paris
-    # changes at 02:00-03:00, never across midnight): skip building that candidate.
-    first = wall_limit.year
-    if (month, day) > (wall_limit.month, wall_limit.day):
-        first -= 1
-    # Eight years back always reaches a 29 February.
-    for year in range(first, first - 8, -1):
+    """The latest year putting the date not after ``now``.
+
+    That year also puts it at or after ``not_before`` whenever any year does: earlier
+    years only move it further back. When none does, it is kept all the same.
+    """
+    latest = (now + CLOCK_SKEW).year
+    # Eight years back always reaches a 29 February (an impossible date raises ValueError).
+    for year in range(latest, latest - 8, -1):
         try:
+            if year == latest and _after_now(year, month, day, hms, now):
+                continue
             candidate = _wall(year, month, day, *hms)
         except ValueError:
             continue
-        if candidate > limit:
-            continue
-        if not_before is None or candidate >= not_before:
-            return candidate
-        if latest is None:
-            latest = candidate
-        # Earlier years only move further before not_before.
-        break
-    if latest is not None:
-        logger.debug(
-            "no year puts %02d-%02d after %s; latest past year taken", month, day, not_before
-        )
-    return latest
+        if not_before is not None and candidate < not_before:
+            logger.info(
+                "%s is before %s whatever its year; latest past year kept", candidate, not_before
+            )
+        return candidate
+    return None
 
 
 def _explicit_year(text: str) -> int:
@@ -293,13 +322,6 @@ def _explicit_year(text: str) -> int:
 def _fast(text: str, now: datetime, not_before: datetime | None) -> Any:
     """A known form -> datetime, or None when its values are impossible; else _NO_MATCH."""
     if text[0].isdigit():
-        m = _SITE_NUMERIC.fullmatch(text)
-        if m:
-            day, _, month, year, hour, minute = m.groups()
-            if hour is None:
-                return _wall(int(year), int(month), int(day))
-            # An impossible value (31/02, 25:00) raises ValueError: parse_date gives None.
-            return _wall(int(year), int(month), int(day), int(hour), int(minute))
         m = _NUMERIC.fullmatch(text)
         if m:
             hms = _hms(m)
@@ -320,10 +342,9 @@ def _fast(text: str, now: datetime, not_before: datetime | None) -> Any:
             hms = _hms(m)
             if hms is None:
                 return None
-            dt = _at(now.date(), hms)
-            if dt > now.astimezone(UTC) + CLOCK_SKEW:  # in UTC: see _with_year
-                dt = _at(now.date() - timedelta(days=1), hms)
-            return dt
+            if _after_now(now.year, now.month, now.day, hms, now):
+                return _at(date.fromordinal(now.toordinal() - 1), hms)
+            return _wall(now.year, now.month, now.day, *hms)
         m = _ISO.fullmatch(text)
         if m:
             return _iso(m)
@@ -442,8 +463,20 @@ def parse_date(
     Never raises.
     """
     try:
+        if not isinstance(now, datetime):
+            return None
+        m = _SITE_NUMERIC.fullmatch(raw) if isinstance(raw, str) and len(raw) < 40 else None
+        if m:
+            day, _, month, year, hour, minute = m.groups()
+            # An impossible value (31/02, 25:00) raises ValueError, caught below: None.
+            if hour is None:
+                result = _wall(int(year), int(month), int(day))
+            else:
+                result = _wall(int(year), int(month), int(day), int(hour), int(minute))
+            # now's own year: the bound is a sanity check, a few hours either way are moot.
+            return result if MIN_YEAR <= result.year <= now.year + 1 else None
         text = _clean(raw)
-        if text is None or not isinstance(now, datetime):
+        if text is None:
             return None
         now = _paris(now)
         if not_before is not None:
