@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from newscrawl.normalize import dates
 from newscrawl.normalize.dates import (
     PARIS,
     parse_date,
@@ -28,7 +29,7 @@ MIDNIGHT = "a day without a time is midnight here; dateparser keeps now's time"
 LATER = "a bare time later than now is yesterday here; dateparser keeps today"
 SKEW = "the clock-skew allowance keeps this year; dateparser takes the year before"
 FOLD = "repeated autumn hour: first reading here, the second in dateparser"
-DAY24 = "across a DST change a day is a calendar day here; 24 hours in dateparser"
+DAY24 = "across a DST change: calendar days here, 24-hour days in dateparser"
 
 # Thursday 24 October 2024, 15:07:42 in Paris (CEST), given in UTC as a Date header is.
 NOW = datetime(2024, 10, 24, 13, 7, 42, tzinfo=UTC)
@@ -61,6 +62,9 @@ ROWS = {
         ("5/1/2024 8:05", NOW, None, "2024-01-05T08:05:00+01:00", OK),
         ("21-10-2024 12:54", NOW, None, "2024-10-21T12:54:00+02:00", OK),
         ("21/10/2024 à 12h", NOW, None, "2024-10-21T12:00:00+02:00", OK),
+        ("21/10/2024 À 12H54", NOW, None, "2024-10-21T12:54:00+02:00", OK),
+        # Up to a year after now is kept (a page's clock, a scheduled item).
+        ("21/10/2025 à 09:00", NOW, None, "2025-10-21T09:00:00+02:00", OK),
     ],
     "dotted": [
         ("16.08.2025 23:14", NOW_2025, None, "2025-08-16T23:14:00+02:00", OK),
@@ -100,6 +104,8 @@ ROWS = {
         ("29 févr.", NOW, None, "2024-02-29T00:00:00+01:00", OK),
         ("29 févr.", NOW_JAN, None, "2024-02-29T00:00:00+01:00", OK),
         ("21/10 à 12:54", NOW, None, "2024-10-21T12:54:00+02:00", OK),
+        ("16.08 23:14", NOW_2025, None, "2025-08-16T23:14:00+02:00", MISREADS),
+        ("lun. 21 oct.", NOW, None, "2024-10-21T00:00:00+02:00", OK),
         (
             "1 janv.",
             datetime(2025, 1, 1, 0, 30, tzinfo=PARIS),
@@ -150,6 +156,22 @@ ROWS = {
         ("il y a 2 semaines", NOW, None, "2024-10-10T15:07:42+02:00", OK),
         ("il y a 2 mois", NOW, None, "2024-08-24T15:07:42+02:00", OK),
         ("il y a 1 an", NOW, None, "2023-10-24T15:07:42+02:00", OK),
+        # A month back from 31 May is the end of April, not 1 May.
+        (
+            "il y a 1 mois",
+            datetime(2024, 5, 31, 8, 0, tzinfo=UTC),
+            None,
+            "2024-04-30T10:00:00+02:00",
+            OK,
+        ),
+        # From 31 March (a DST day) to the leap day: calendar months, not 30 x 24 hours.
+        (
+            "il y a 1 mois",
+            datetime(2024, 3, 31, 8, 0, tzinfo=UTC),
+            None,
+            "2024-02-29T10:00:00+01:00",
+            DAY24,
+        ),
         ("maintenant", NOW, None, "2024-10-24T15:07:42+02:00", OK),
         ("à l'instant", NOW, None, "2024-10-24T15:07:42+02:00", CANNOT),
         ("A L\u2019INSTANT", NOW, None, "2024-10-24T15:07:42+02:00", CANNOT),
@@ -279,6 +301,10 @@ BAD = [
     ["21/10/2024"],
     datetime(2024, 10, 21),
     "01/01/9999",
+    "21/10/1969 à 12:54",  # before MIN_YEAR
+    "21/10/2026 à 12:54",  # more than a year after now
+    "21 octobre 2026",
+    "31/02/2024 à 12:00",
     "n'importe quoi",
     "il y a 99999999 jours",
 ]
@@ -286,6 +312,20 @@ BAD = [
 
 def test_table_is_large_enough():
     assert len(TABLE) >= 80
+
+
+@pytest.mark.parametrize(
+    "words, expected",
+    [
+        (dates._MONTHS, set(range(1, 13))),
+        (dates._WEEKDAYS, set(range(7))),
+    ],
+    ids=["months", "weekdays"],
+)
+def test_word_table_covers_every_value(words, expected):
+    # The data file is folded at import; a missing month would only show on its dates.
+    assert set(words.values()) == expected
+    assert all(key == key.lower() and key.isascii() for key in words)
 
 
 @pytest.mark.parametrize("raw, now, not_before, expected, dp", TABLE)

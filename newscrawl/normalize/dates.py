@@ -1,10 +1,11 @@
 """French date and time strings as Boursorama prints them -> aware Europe/Paris datetimes.
 
-The site's known forms (see the table in the README's field reference) are read by a few
-precompiled regular expressions and a month/weekday table kept as data
-(``newscrawl/data/french_dates.json``); dateparser, imported lazily, only reads the long
-tail. Everything that needs context takes it as arguments, so nothing here caches a value
-that depends on ``now``.
+The site's known forms ("21/10/2024 à 12:54", "16.08.2025 23:14", "21 octobre 21:29",
+"26 janv. 2023", "jeu.", "15:57", "Hier à 18:32", "il y a 5 min", "Mis à jour le ...",
+ISO 8601 from JSON-LD) are read by a few precompiled regular expressions and a
+month/weekday table kept as data (``newscrawl/data/french_dates.json``); dateparser,
+imported lazily, only reads the long tail. Everything that needs context takes it as
+arguments, so nothing here caches a value that depends on ``now``.
 
 Rules (the output contract, "Dates"):
 
@@ -14,11 +15,12 @@ Rules (the output contract, "Dates"):
 - A date without a time is midnight, Paris time ("26 oct. 2022", "jeu.", "hier").
 - ``now`` is the response's ``Date`` header, else the fetch time. "Not after now" allows
   ``CLOCK_SKEW`` of slack, because the fetch-time fallback is the crawler's own clock.
-- A yearless date takes the latest year that puts it not after ``now``; with
-  ``not_before`` (a comment under its article) the latest year that also puts it at or
-  after ``not_before``. The latest, not the earliest, because the site prints the year
-  whenever it is not the current one ("26 janv. 2023"). If no year satisfies
-  ``not_before`` (a clock oddity), the ``not_before`` bound is dropped.
+- A yearless date takes the latest year that puts it not after ``now``. With
+  ``not_before`` (a comment under its article) that same year is the one that puts it at
+  or after ``not_before`` whenever any year does (earlier years only move it further
+  back); when several do (an old article), the latest wins because the site prints the
+  year whenever it is not the current one ("26 janv. 2023"). When none does (a comment
+  stamped minutes before its article), the date is kept and the oddity logged.
 - A weekday alone ("jeu.") is the most recent such day strictly before today in Paris:
   listings print a bare time for today's entries.
 - A bare time ("15:57") is today in Paris; if it is later than ``now`` by more than
@@ -335,7 +337,7 @@ def _fast(text: str, now: datetime, not_before: datetime | None) -> Any:
                 return _with_year(month, day, hms, now, not_before)
             return _wall(_explicit_year(year_text), month, day, *hms)
         m = _TEXT.fullmatch(text)
-        if m and m.group("mon") in _MONTHS and m.group("wd") is None:
+        if m and m.group("mon") in _MONTHS:
             return _text_date(m, now, not_before)
         m = _TIME_ONLY.fullmatch(text)
         if m:
