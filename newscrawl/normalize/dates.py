@@ -161,6 +161,8 @@ _TEXT = re.compile(
 # alternation, and a word the table does not know lets the next form have a go.
 _WEEKDAY = re.compile(rf"(?P<wd>[a-z]+)\.?(?:{_SEP}{_TIME})?")
 _TIME_ONLY = re.compile(_TIME)
+# "octobre 2024": dateparser would borrow today's day of the month; no day, no date.
+_MONTH_YEAR = re.compile(r"(?P<mon>[a-z]+)\.?\s\d{4}")
 _RELATIVE_DAY = re.compile(rf"(?P<rel>{_alternation(_RELATIVE_DAYS)})(?:{_SEP}{_TIME})?")
 _AGO = re.compile(
     rf"il y a\s?(?:environ\s)?(?P<n>\d{{1,4}}|{_alternation(_NUMBER_WORDS)})\s?"
@@ -369,6 +371,9 @@ def _fast(text: str, now: datetime, not_before: datetime | None) -> Any:
         return _ago(m, now)
     if text in _NOW_WORDS:
         return now
+    m = _MONTH_YEAR.fullmatch(text)
+    if m and m.group("mon") in _MONTHS:
+        return None
     m = _TEXT.fullmatch(text)  # a weekday before the date: "lundi 21 octobre 2024"
     if m and m.group("mon") in _MONTHS and m.group("wd") in _WEEKDAYS:
         return _text_date(m, now, not_before)
