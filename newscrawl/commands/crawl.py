@@ -14,6 +14,7 @@ from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from twisted.internet.defer import Deferred
 
 from newscrawl import outcome
 from newscrawl.runlock import RunLocked
@@ -32,15 +33,25 @@ class Command(ScrapyCrawlCommand):
         crawler = self._create_crawler(args[0])
         refused: list[RunLocked] = []
 
-        def trap_lock(failure):
-            # The lock is taken while the crawler starts; keep its refusal a message, not a
-            # traceback of an unhandled Deferred.
+        # The lock is taken while the crawler starts; its refusal is a message, not the
+        # traceback of an unretrieved task (or unhandled Deferred on the Twisted runner).
+        def trap_lock_failure(failure):
             if failure.check(RunLocked):
                 refused.append(failure.value)
                 return None
             return failure
 
-        self.crawler_process.crawl(crawler, **opts.spargs).addErrback(trap_lock)
+        def trap_lock_task(task):
+            if not task.cancelled() and isinstance(task.exception(), RunLocked):
+                refused.append(task.exception())
+            elif not task.cancelled() and task.exception() is not None:
+                logger.error("The crawl could not start", exc_info=task.exception())
+
+        started = self.crawler_process.crawl(crawler, **opts.spargs)
+        if isinstance(started, Deferred):
+            started.addErrback(trap_lock_failure)
+        else:
+            started.add_done_callback(trap_lock_task)
         self.crawler_process.start()
         if refused:
             logger.error("%s", refused[0])
