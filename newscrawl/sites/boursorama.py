@@ -654,6 +654,9 @@ def _image_caption(holder) -> str | None:
         ):
             legend = sibling
     imgs = [holder] if holder.tag == "img" else list(holder.iter("img"))
+    sibling = holder.getnext()
+    if sibling is not None and sibling.tag == "noscript":
+        imgs += list(sibling.iter("img"))  # a lazy <img> often has its alt only there
     return _first(
         lambda: _inline(legend),
         lambda: clean_inline(holder.get("data-image-alt")),
