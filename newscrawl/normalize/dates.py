@@ -326,6 +326,11 @@ def _explicit_year(text: str) -> int:
 def _fast(text: str, now: datetime, not_before: datetime | None) -> Any:
     """A known form -> datetime, or None when its values are impossible; else _NO_MATCH."""
     if text[0].isdigit():
+        # Listings print "15:57" all day long: try the bare time first when it looks like one.
+        if text[1:3] in _TIME_LOOKS:
+            m = _TIME_ONLY.fullmatch(text)
+            if m:
+                return _today_or_yesterday(m, now)
         m = _NUMERIC.fullmatch(text)
         if m:
             hms = _hms(m)
@@ -343,12 +348,7 @@ def _fast(text: str, now: datetime, not_before: datetime | None) -> Any:
             return _text_date(m, now, not_before)
         m = _TIME_ONLY.fullmatch(text)
         if m:
-            hms = _hms(m)
-            if hms is None:
-                return None
-            if _after_now(now.year, now.month, now.day, hms, now):
-                return _at(date.fromordinal(now.toordinal() - 1), hms)
-            return _wall(now.year, now.month, now.day, *hms)
+            return _today_or_yesterday(m, now)
         m = _ISO.fullmatch(text)
         if m:
             return _iso(m)
@@ -378,6 +378,21 @@ def _fast(text: str, now: datetime, not_before: datetime | None) -> Any:
     if m and m.group("mon") in _MONTHS and m.group("wd") in _WEEKDAYS:
         return _text_date(m, now, not_before)
     return _NO_MATCH
+
+
+# Second and third characters of "15:57", "9:05", "15h57", "9h05", "9 h".
+_TIME_LOOKS = frozenset(
+    a + b for a in "0123456789:h " for b in "0123456789:h " if ":" in a + b or "h" in a + b
+)
+
+
+def _today_or_yesterday(m: re.Match[str], now: datetime) -> datetime | None:
+    hms = _hms(m)
+    if hms is None:
+        return None
+    if _after_now(now.year, now.month, now.day, hms, now):
+        return _at(date.fromordinal(now.toordinal() - 1), hms)
+    return _wall(now.year, now.month, now.day, *hms)
 
 
 def _text_date(m: re.Match[str], now: datetime, not_before: datetime | None) -> datetime | None:
@@ -413,13 +428,17 @@ def _iso(m: re.Match[str]) -> datetime:
     return datetime(*parts, tzinfo=timezone(offset)).astimezone(PARIS)
 
 
+_ELAPSED_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600}
+
+
 def _ago(m: re.Match[str], now: datetime) -> datetime | None:
     count_text = m.group("n")
     count = int(count_text) if count_text.isdigit() else _NUMBER_WORDS[count_text]
     unit = _AGO_UNITS[m.group("unit")]
-    if unit in ("seconds", "minutes", "hours"):
+    seconds = _ELAPSED_UNITS.get(unit)
+    if seconds is not None:
         # Elapsed time: count in UTC so that a DST change in between is not counted twice.
-        return (now.astimezone(UTC) - timedelta(**{unit: count})).astimezone(PARIS)
+        return (now.astimezone(UTC) - timedelta(seconds=count * seconds)).astimezone(PARIS)
     wall = now.replace(tzinfo=None)
     if unit in ("days", "weeks"):
         return _localize(wall - timedelta(**{unit: count}))
@@ -460,6 +479,17 @@ def _plausible(dt: datetime | None, now: datetime) -> datetime | None:
 # --- public API ---------------------------------------------------------------------------
 
 
+def _site_numeric(m: re.Match[str], now: datetime) -> datetime | None:
+    day, _, month, year, hour, minute = m.groups()
+    # An impossible value (31/02, 25:00) raises ValueError, which parse_date turns to None.
+    if hour is None:
+        result = _wall(int(year), int(month), int(day))
+    else:
+        result = _wall(int(year), int(month), int(day), int(hour), int(minute))
+    # now's own year, not Paris's: a sanity bound, a few hours either way are moot.
+    return result if MIN_YEAR <= result.year <= now.year + 1 else None
+
+
 def parse_date(
     raw: str | None, now: datetime, *, not_before: datetime | None = None
 ) -> datetime | None:
@@ -474,17 +504,13 @@ def parse_date(
             return None
         m = _SITE_NUMERIC.fullmatch(raw) if isinstance(raw, str) and len(raw) < 40 else None
         if m:
-            day, _, month, year, hour, minute = m.groups()
-            # An impossible value (31/02, 25:00) raises ValueError, caught below: None.
-            if hour is None:
-                result = _wall(int(year), int(month), int(day))
-            else:
-                result = _wall(int(year), int(month), int(day), int(hour), int(minute))
-            # now's own year: the bound is a sanity check, a few hours either way are moot.
-            return result if MIN_YEAR <= result.year <= now.year + 1 else None
+            return _site_numeric(m, now)
         text = _clean(raw)
         if text is None:
             return None
+        m = _SITE_NUMERIC.fullmatch(text)  # again, once "Mis à jour le" is gone
+        if m:
+            return _site_numeric(m, now)
         now = _paris(now)
         if not_before is not None:
             # UTC, so that comparing it with Paris datetimes goes by instant, not wall time.
