@@ -425,3 +425,88 @@ def test_sigkill_mid_crawl_leaves_no_broken_file_under_a_final_name(tmp_path, ki
         parse_feed(path)
     assert finals == []
     assert {p.name for p in folder.iterdir()} == {f"{name}.part" for name in FEED_NAMES}
+
+
+# --- the project spider against the local copy of the site ------------------------------
+
+
+def site_crawl_command(server, feeds_dir: Path, *settings: str) -> list[str]:
+    start_urls = ",".join(server.url(root) for root in server.site.listings)
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "boursorama",
+        "-a",
+        f"start_urls={start_urls}",
+    ]
+    for setting in (
+        "DOWNLOAD_DELAY=0",
+        "AUTOTHROTTLE_ENABLED=False",
+        "TELNETCONSOLE_ENABLED=False",
+        f"NEWSCRAWL_FEEDS_DIR={feeds_dir}",
+        *settings,
+    ):
+        command += ["-s", setting]
+    return command
+
+
+def test_a_site_crawl_gives_tables_that_join_and_counts_that_match(site_server, tmp_path):
+    stats_log = tmp_path / "crawl.log"
+    completed = subprocess.run(
+        site_crawl_command(site_server, tmp_path / "feeds", f"LOG_FILE={stats_log}"),
+        cwd=tmp_path,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    log = stats_log.read_text(encoding="utf-8")
+    assert completed.returncode == 0, completed.stderr[-3000:] + log[-3000:]
+    (folder,) = sorted((tmp_path / "feeds" / "boursorama").iterdir())
+    assert {p.name for p in folder.iterdir()} == FEED_NAMES
+
+    records = parse_feed(folder / "articles.jsonl")
+    articles = parse_feed(folder / "articles.csv")
+    comments = parse_feed(folder / "comments.csv")
+    links = parse_feed(folder / "links.csv")
+    ids = [r["article_id"] for r in records]
+    assert set(ids) == site_server.expectations.crawled_ids
+    assert [row[ARTICLE_COLUMNS.index("article_id")] for row in articles] == ids
+    assert len(comments) == sum(len(r["comments"]) for r in records) > 0
+    assert len(links) == sum(len(r["related"]) for r in records) > 0
+    assert {row[0] for row in comments} <= set(ids)
+    assert {row[0] for row in links} <= set(ids)
+    for name, count in (
+        ("item_scraped_count", len(records)),
+        ("newscrawl/feeds/jsonlines/rows", len(records)),
+        ("newscrawl/feeds/articles_csv/rows", len(articles)),
+        ("newscrawl/feeds/comments_csv/rows", len(comments)),
+        ("newscrawl/feeds/links_csv/rows", len(links)),
+    ):
+        assert f"'{name}': {count}," in log, name
+    assert f"Feeds written to {folder}" in log
+
+
+def test_a_site_crawl_killed_mid_way_leaves_only_part_files(site_server, tmp_path):
+    feeds_dir = tmp_path / "feeds"
+    # Slow enough that the crawl is still running after its first few articles.
+    command = site_crawl_command(site_server, feeds_dir, "DOWNLOAD_DELAY=0.2")
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=crawl_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    spider_dir = feeds_dir / "boursorama"
+    try:
+        wait_until(lambda: spider_dir.exists() and any(spider_dir.iterdir()), "the run folder")
+        (folder,) = spider_dir.iterdir()
+        growing = folder / "articles.jsonl.part"
+        wait_until(lambda: growing.exists() and len(complete_lines(growing)) >= 3, "3 records")
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    assert {p.name for p in folder.iterdir()} == {f"{name}.part" for name in FEED_NAMES}
+    assert all(
+        r["article_id"] in site_server.expectations.crawled_ids for r in complete_lines(growing)
+    )
