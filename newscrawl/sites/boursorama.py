@@ -329,7 +329,7 @@ def _find_parts(sel: Selector, url: str) -> _ArticleParts:
         lambda: _css_first(sel, "div.c-comment--full"),
         lambda: _css_first(sel, "div.c-comment"),
     )
-    content = _content_block(detail, comments)
+    content = _content_block(sel, detail, comments)
     related = _related_block(sel, (comments, content))
     h1 = None
     if detail is not None:
@@ -367,37 +367,40 @@ def _source_block(detail, h1, comments, related):
     return None
 
 
-def _content_block(detail, comments):
+def _content_block(sel: Selector, detail, comments):
     if detail is None:
         return None
-    for query in (
+    queries = (
         "article.c-news-detail__content",
         "div.c-news-detail__content",
         ".c-news-detail__content",
         '[itemprop="articleBody"]',
         ".c-news-detail__content-video",
         "article",
-    ):
-        for candidate in _css_all(detail, query):
-            if not _inside(candidate, (comments,)):
-                return candidate
+    )
+    # Broken markup (a stray </div>) can close the detail block before its content.
+    for scope, scoped_queries in ((detail, queries), (sel, queries[:5])):
+        for query in scoped_queries:
+            for candidate in _css_all(scope, query):
+                if not _inside(candidate, (comments,)):
+                    return candidate
     return None
 
 
 def _title(parts: _ArticleParts) -> str | None:
     h1 = parts.h1
 
+    # 2020-22 (and unclosed spans): the source line (provider, date) sits in a div in the h1.
+    not_title = lambda e: e.tag == "div" or "c-source" in _classes(e)  # noqa: E731
+
     def h1_span():
         for child in h1 if h1 is not None else ():
             if _is_element(child) and child.tag == "span" and not _not_value(child):
-                return _inline(child)
+                return _inline(child, skip=not_title)
         return None
 
     def h1_own_text():
-        # 2020-22: the source line (provider, date) sat in a div inside the h1.
-        if h1 is None:
-            return None
-        return _inline(h1, skip=lambda e: e.tag == "div" or "c-source" in _classes(e))
+        return _inline(h1, skip=not_title) if h1 is not None else None
 
     def title_tag():
         text = clean_inline(" ".join(parts.sel.css("title::text").getall()))
@@ -545,15 +548,22 @@ def _body_blocks(content) -> tuple[list[tuple[str, str]], list[str]]:
 def _images(parts: _ArticleParts) -> list[Image]:
     if parts.detail is None:
         return []
-    holders = parts.detail.xpath(
-        ".//div[contains(concat(' ', normalize-space(@class), ' '), ' c-image-news ')]"
-        " | .//*[@data-original-src] | .//figure | .//picture | .//img"
+    lead_blocks = _css_all(parts.sel, "div.c-image-news")
+    # The lead image, the detail block and the body: apart only when broken markup split them.
+    regions = [parts.detail, parts.content, *lead_blocks]
+    holders = parts.sel.root.xpath(
+        "//div[contains(concat(' ', normalize-space(@class), ' '), ' c-image-news ')]"
+        " | //*[@data-original-src] | //figure | //picture | //img"
     )
     done: list = []
     images: list[Image] = []
     seen: set[str] = set()
     for holder in holders:
-        if _inside(holder, done) or _inside(holder, (parts.comments, parts.related)):
+        if (
+            not _inside(holder, regions)
+            or _inside(holder, done)
+            or _inside(holder, (parts.comments, parts.related))
+        ):
             continue
         if _is_decoration(holder):
             continue
