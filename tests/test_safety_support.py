@@ -7,6 +7,7 @@ whatever its spider does with links.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -39,7 +40,8 @@ def send(handler, status: int, body: bytes = b"", headers: dict[str, str] | None
         handler.send_header(name, value)
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
-    handler.wfile.write(body)
+    with contextlib.suppress(OSError):  # the crawler hung up, e.g. on a body over its limit
+        handler.wfile.write(body)
 
 
 def page(body: bytes | str, status: int = 200, headers: dict[str, str] | None = None) -> Route:

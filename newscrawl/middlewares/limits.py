@@ -151,8 +151,11 @@ class BoundedCompressionMiddleware(HttpCompressionMiddleware):
             raise BrokenBody(f"{reason}: {exc}") from exc
 
     def process_exception(self, request, exception):
-        # The download handler cancels a body over DOWNLOAD_MAXSIZE before it is all read.
-        if isinstance(exception, DownloadCancelledError) and "max size" in str(exception):
+        # The download handler cancels a body over DOWNLOAD_MAXSIZE before it is all read:
+        # with a message when Content-Length announced it, without one when it cut the body
+        # mid-way (in Scrapy 2.19 nothing else cancels an HTTP download).
+        message = str(exception)
+        if isinstance(exception, DownloadCancelledError) and ("max size" in message or not message):
             self.stats.inc_value("newscrawl/dropped/too_large")
             raise ResponseTooLarge(str(exception)) from exception
         return None
