@@ -69,7 +69,12 @@ NEWSCRAWL_REPLAY = ""
 # links.csv to NEWSCRAWL_FEEDS_DIR/<spider>/<run start UTC>/.
 # The incremental add-on comes first: it takes the run lock before the feeds add-on creates
 # this run's folder (newscrawl/incremental.py).
-ADDONS = {"newscrawl.incremental.IncrementalAddon": -10, "newscrawl.feeds.FeedsAddon": 0}
+ADDONS = {
+    # Distributed mode (newscrawl/distributed/) when NEWSCRAWL_REDIS_URL is set; else a no-op.
+    "newscrawl.distributed.addon.DistributedAddon": -20,
+    "newscrawl.incremental.IncrementalAddon": -10,
+    "newscrawl.feeds.FeedsAddon": 0,
+}
 # Listed here, not only by the add-on, because -o/-O check format names before add-ons run:
 # "-O comments.csv:comments_csv" needs them. Bare .csv is the articles table.
 FEED_EXPORTERS = {
@@ -146,3 +151,26 @@ NEWSCRAWL_RETRY_AFTER_MAX = 300.0
 NEWSCRAWL_MAX_REQUESTS = 20_000
 # Decode with the charset the bytes are really in when the declared one is wrong.
 NEWSCRAWL_CHARSET_REPAIR = True
+
+# --- Distributed crawls (newscrawl/distributed/) -------------------------------------------
+# redis://host:6379/0 makes this run one worker of a crawl whose frontier (queue, seen set,
+# in-flight leases) lives in Redis; empty = an ordinary single-process crawl.
+NEWSCRAWL_REDIS_URL = ""
+# Workers with the same id share one crawl; default: the spider's name. Use a new id (the
+# date, say) for each crawl: a finished crawl's seen set stays in Redis.
+NEWSCRAWL_REDIS_CRAWL = ""
+NEWSCRAWL_REDIS_PREFIX = "newscrawl"
+# Seconds a worker's heartbeat lives: the in-flight requests of a worker silent for longer
+# (killed, frozen, cut off) are queued again by the others. Longer than any Redis outage
+# you want to ride out without fetching pages twice.
+NEWSCRAWL_REDIS_LEASE = 60.0
+# How often an idle worker looks for new work, and a cut-off one tries Redis again (s).
+NEWSCRAWL_REDIS_POLL_INTERVAL = 0.25
+NEWSCRAWL_REDIS_RETRY_INTERVAL = 1.0
+# Socket timeout of each Redis call (s): calls run in the reactor thread.
+NEWSCRAWL_REDIS_TIMEOUT = 5.0
+# scrapy-redis's names: keep queue and seen set when a worker exits (other workers, or a
+# restarted one, carry on), and close a worker once nothing is queued or in flight anywhere
+# for this many seconds (0 = wait for work for ever).
+SCHEDULER_PERSIST = True
+MAX_IDLE_TIME_BEFORE_CLOSE = 10

@@ -1,0 +1,22 @@
+"""The switch: ``-s NEWSCRAWL_REDIS_URL=redis://host:6379/0`` makes this run one worker of a
+distributed crawl; without it the add-on does nothing.
+
+It only installs components (at add-on priority, so a setting given on the command line or
+in settings.py still wins); their defaults are documented in ``newscrawl/settings.py``.
+"""
+
+from __future__ import annotations
+
+COMPONENTS = {
+    "SCHEDULER": "newscrawl.distributed.scheduler.LeasedRedisScheduler",
+    "DUPEFILTER_CLASS": "newscrawl.distributed.dupefilter.RedisDupeFilter",
+    "REQUEST_FINGERPRINTER_CLASS": "newscrawl.distributed.fingerprint.ArticleRequestFingerprinter",
+}
+
+
+class DistributedAddon:
+    def update_settings(self, settings) -> None:
+        if not settings.get("NEWSCRAWL_REDIS_URL"):
+            return
+        for name, value in COMPONENTS.items():
+            settings.set(name, value, priority="addon")

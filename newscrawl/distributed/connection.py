@@ -1,0 +1,33 @@
+"""The Redis client of a worker: short timeouts, no retry loop inside a call.
+
+Every Redis call of the scheduler runs in the reactor thread, so a call must fail fast when
+Redis is away: the scheduler notices the error, keeps working from memory and tries again
+later (``scheduler.RedisHealth``). redis-py's default retry policy would sleep with backoff
+inside the call and freeze the whole worker.
+"""
+
+from __future__ import annotations
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+# What "Redis is unreachable right now" looks like (BusyLoadingError, raised while a restarted
+# server reloads its data, is a ConnectionError).
+UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def client_from_settings(settings) -> redis.Redis:
+    url = settings.get("NEWSCRAWL_REDIS_URL")
+    if not url:
+        raise ValueError("NEWSCRAWL_REDIS_URL is not set")
+    timeout = settings.getfloat("NEWSCRAWL_REDIS_TIMEOUT", 5.0)
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        # One immediate retry: the first command on a pooled connection to a restarted server
+        # fails once, and the reconnect that follows succeeds.
+        retry=Retry(NoBackoff(), 1),
+        health_check_interval=30,
+    )

@@ -1,0 +1,33 @@
+"""One fingerprint per article, whatever URL leads to it.
+
+The same article is linked under several hosts and query strings. In one process the
+spider's ``requested_ids`` set requests it once; across workers the shared seen set has to,
+so article pages are fingerprinted on their 32-hex id alone. Everything else keeps Scrapy's
+default fingerprint, and so does a redirect's follow-up: a moved article keeps its id in the
+new URL, and keyed on the id the follow-up would be taken for a duplicate of the request
+that was redirected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from scrapy.utils.request import RequestFingerprinter
+
+from newscrawl.sites import boursorama as site
+
+
+class ArticleRequestFingerprinter:
+    def __init__(self, crawler=None):
+        self._default = RequestFingerprinter(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def fingerprint(self, request) -> bytes:
+        if request.method == "GET" and not request.meta.get("redirect_urls"):
+            article_id = site.article_id_from_url(request.url)
+            if article_id is not None:
+                return hashlib.sha1(b"newscrawl-article:" + article_id.encode()).digest()
+        return self._default.fingerprint(request)

@@ -1,0 +1,181 @@
+"""Merge the feeds of a distributed crawl's workers into one set of feeds.
+
+    python -m newscrawl.distributed.merge OUT_DIR FOLDER_OR_FILE... [--csv-style excel-fr]
+    python -m newscrawl.distributed.merge OUT_DIR --redis-url redis://host:6379/0 --crawl ID
+
+Every worker writes its own feeds. This reads their JSON Lines feeds (``*.jsonl``, and the
+``*.jsonl.part`` a killed worker leaves, whose last line may be cut), keeps one record per
+(article_id, version), and writes ``articles.jsonl``, ``articles.csv``, ``comments.csv`` and
+``links.csv`` to OUT_DIR with the crawl's own exporters and atomic file storage. The CSV
+tables are rebuilt from the JSON records, which carry everything, rather than merged.
+
+With ``--crawl`` it also reads the folders the crawl's workers on this host registered in
+Redis. Of two records of one article version (a page crawled again after its worker was
+taken for dead), the one fetched first is kept. Exit status 1 when no feed was found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import socket
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newscrawl.exporters import (
+    CSV_STYLES,
+    ArticlesCsvExporter,
+    CommentsCsvExporter,
+    JsonLinesExporter,
+    LinksCsvExporter,
+)
+from newscrawl.feedstorage import PART_SUFFIX, AtomicFileFeedStorage
+
+logger = logging.getLogger(__name__)
+
+OUTPUTS = {
+    "articles.jsonl": JsonLinesExporter,
+    "articles.csv": ArticlesCsvExporter,
+    "comments.csv": CommentsCsvExporter,
+    "links.csv": LinksCsvExporter,
+}
+
+
+@dataclass
+class MergeReport:
+    files: list[Path] = field(default_factory=list)
+    read: int = 0
+    duplicates: int = 0
+    unreadable: int = 0
+    written: int = 0
+
+
+def feed_files(sources: Iterable[Path], exclude: Path | None = None) -> list[Path]:
+    """JSON Lines feeds named directly, or found anywhere under the folders named."""
+    found: set[Path] = set()
+    for source in sources:
+        if source.is_file():
+            found.add(source.resolve())
+            continue
+        for pattern in ("*.jsonl", "*.jsonl" + PART_SUFFIX):
+            found.update(p.resolve() for p in source.rglob(pattern) if p.is_file())
+    if exclude is not None:
+        found = {p for p in found if exclude not in p.parents}
+    return sorted(found)
+
+
+def read_records(path: Path, report: MergeReport) -> Iterator[dict]:
+    with path.open("rb") as feed:
+        for number, raw in enumerate(feed, start=1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                # A worker killed mid-write leaves a cut last line in its .part file; the
+                # request behind it was leased, so another worker wrote the record again.
+                report.unreadable += 1
+                logger.warning("%s:%d: not a complete JSON record, skipped", path, number)
+                continue
+            if isinstance(record, dict):
+                report.read += 1
+                yield record
+
+
+def _key(record: dict) -> tuple[str, int]:
+    return (str(record.get("article_id") or record.get("url")), int(record.get("version") or 1))
+
+
+def merge_records(files: Iterable[Path], report: MergeReport) -> list[dict]:
+    kept: dict[tuple[str, int], dict] = {}
+    for path in files:
+        for record in read_records(path, report):
+            key = _key(record)
+            other = kept.get(key)
+            if other is None:
+                kept[key] = record
+                continue
+            report.duplicates += 1
+            if (record.get("fetched_at") or "") < (other.get("fetched_at") or ""):
+                kept[key] = record
+    return [kept[key] for key in sorted(kept)]
+
+
+def write_feeds(records: list[dict], out_dir: Path, csv_style: str) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, exporter_cls in OUTPUTS.items():
+        storage = AtomicFileFeedStorage(str(out_dir / name), feed_options={"overwrite": True})
+        file = storage.open(None)
+        if exporter_cls is JsonLinesExporter:
+            exporter = exporter_cls(file, encoding="utf-8")
+        else:
+            exporter = exporter_cls(file, csv_style=csv_style)
+        exporter.start_exporting()
+        for record in records:
+            exporter.export_item(record)
+        exporter.finish_exporting()
+        storage.store(file)
+
+
+def registered_folders(redis_url: str, crawl: str, prefix: str = "newscrawl") -> list[Path]:
+    """The feed folders the crawl's workers on this host noted in Redis."""
+    import redis
+
+    from newscrawl.distributed.keys import CrawlKeys
+
+    client = redis.Redis.from_url(redis_url)
+    host = socket.gethostname()
+    folders = []
+    for entry in sorted(client.smembers(CrawlKeys(crawl=crawl, prefix=prefix).feeds)):
+        entry_host, _, folder = entry.decode().partition(":")
+        if entry_host == host:
+            folders.append(Path(folder))
+    return folders
+
+
+def merge(sources: list[Path], out_dir: Path, csv_style: str = "standard") -> MergeReport:
+    report = MergeReport()
+    report.files = feed_files(sources, exclude=out_dir.resolve())
+    records = merge_records(report.files, report)
+    if report.files:
+        write_feeds(records, out_dir, csv_style)
+    report.written = len(records)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir", type=Path, help="folder for the merged feeds")
+    parser.add_argument("sources", type=Path, nargs="*", help="worker feed folders or files")
+    parser.add_argument("--redis-url", help="with --crawl: read the folders from Redis")
+    parser.add_argument("--crawl", help="the crawl id (NEWSCRAWL_REDIS_CRAWL, else spider name)")
+    parser.add_argument("--prefix", default="newscrawl", help="NEWSCRAWL_REDIS_PREFIX")
+    parser.add_argument("--csv-style", default="standard", choices=sorted(CSV_STYLES))
+    options = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+
+    sources = list(options.sources)
+    if options.crawl:
+        if not options.redis_url:
+            parser.error("--crawl needs --redis-url")
+        sources += registered_folders(options.redis_url, options.crawl, options.prefix)
+    if not sources:
+        parser.error("name feed folders or files, or --redis-url and --crawl")
+
+    report = merge(sources, options.out_dir, options.csv_style)
+    if not report.files:
+        print("no JSON Lines feed found", file=sys.stderr)
+        return 1
+    print(
+        f"merged {len(report.files)} feeds: {report.read} records read, "
+        f"{report.duplicates} duplicates dropped, {report.unreadable} unreadable lines, "
+        f"{report.written} articles written to {options.out_dir}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
