@@ -91,6 +91,8 @@ def capture(
             handler = f"{Path(__file__).stem}.{LocalOriginHandler.__name__}"
             merged |= {
                 ORIGIN_SETTING: origin,
+                # The SSRF guard refuses loopback addresses unless told this one is wanted.
+                "NEWSCRAWL_ALLOWED_HOSTS": urlsplit(origin).hostname,
                 "DOWNLOAD_HANDLERS": f'{{"http": "{handler}", "https": "{handler}"}}',
                 # A local server needs no politeness.
                 "DOWNLOAD_DELAY": "0",

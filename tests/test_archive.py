@@ -660,6 +660,7 @@ def test_replayed_project_crawl_gives_the_live_feeds(site_server, run_crawl, tmp
 def _make_sample():
     spec = importlib.util.spec_from_file_location("make_sample", ROOT / "scripts/make_sample.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules["make_sample"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
