@@ -54,6 +54,11 @@ def html(title: str, body: str = "", links: list[str] = ()) -> str:
     return f"<html><head><title>{title}</title></head><body>{body}{anchors}</body></html>"
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # routes that reset or stall connections make the socket fail on purpose
+
+
 class ScriptedServer:
     """HTTP/1.1 on a loopback address, port 0, answering each path with a route.
 
@@ -65,7 +70,7 @@ class ScriptedServer:
         self.routes: dict[str, Route] = dict(routes or {})
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, 0), self._handler_class())
+        self._httpd = _QuietServer((host, 0), self._handler_class())
         self._httpd.daemon_threads = True
 
     @property
@@ -86,6 +91,10 @@ class ScriptedServer:
 
     def count(self, path: str) -> int:
         return self.paths().count(path)
+
+    def first_time(self, handler) -> bool:
+        """Whether the request being answered is the first one for its path."""
+        return self.count(handler.path) == 1
 
     def __enter__(self) -> ScriptedServer:
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()

@@ -56,7 +56,7 @@ def repaired_encoding(body: bytes, encoding: str) -> str | None:
 
 class CharsetRepairMiddleware:
     def __init__(self, crawler):
-        if not crawler.settings.getbool("NEWSCRAWL_CHARSET_REPAIR"):
+        if not crawler.settings.getbool("NEWSCRAWL_CHARSET_REPAIR", True):
             raise NotConfigured
         self.stats = crawler.stats
 

@@ -171,7 +171,7 @@ class PageCapMiddleware:
     """Refuses page requests past NEWSCRAWL_MAX_REQUESTS in one run (0: no cap)."""
 
     def __init__(self, crawler):
-        self.cap = crawler.settings.getint("NEWSCRAWL_MAX_REQUESTS")
+        self.cap = crawler.settings.getint("NEWSCRAWL_MAX_REQUESTS", 20_000)
         if self.cap <= 0:
             raise NotConfigured
         self.stats = crawler.stats

@@ -54,9 +54,9 @@ def backoff_delay(attempt: int, base: float, cap: float, jitter: float = 0.25) -
 class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, settings):
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE")
-        self.backoff_max = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX")
-        self.retry_after_max = settings.getfloat("NEWSCRAWL_RETRY_AFTER_MAX")
+        self.backoff_base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE", 2.0)
+        self.backoff_max = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX", 60.0)
+        self.retry_after_max = settings.getfloat("NEWSCRAWL_RETRY_AFTER_MAX", 300.0)
 
     async def process_response(self, request, response):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:

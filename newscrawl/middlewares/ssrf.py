@@ -133,11 +133,13 @@ class SsrfGuardMiddleware:
 
     def __init__(self, crawler):
         settings = crawler.settings
-        if not settings.getbool("NEWSCRAWL_SSRF_GUARD"):
+        if not settings.getbool("NEWSCRAWL_SSRF_GUARD", True):
             raise NotConfigured
         self.crawler = crawler
         self.stats = crawler.stats
-        self.schemes = {s.lower() for s in settings.getlist("NEWSCRAWL_ALLOWED_SCHEMES")}
+        self.schemes = {
+            s.lower() for s in settings.getlist("NEWSCRAWL_ALLOWED_SCHEMES", ["http", "https"])
+        }
         self.allowed_hosts = {h.lower() for h in settings.getlist("NEWSCRAWL_ALLOWED_HOSTS")}
         # Replayed requests never reach the network: resolving their hosts would only
         # slow an offline run down.
