@@ -1,0 +1,220 @@
+"""Distributed-mode scaling: pages per second of 1, 2 and 4 workers on one site, in one run.
+
+    python -m benchmarks.distributed [--articles 1500] [--workers 1,2,4]
+
+The generated benchmark site (tests/site, ~80 KB article pages) is written to a temporary
+folder and served by nginx (Debian's nginx-light; ``apt-get install nginx-light``), which
+uses next to no CPU, so the workers have the machine's cores to themselves. Without nginx
+it falls back to the test suite's threaded Python server and says so: that server competes
+with the workers for the CPU and flattens the scaling.
+
+A private redis-server holds the frontier. Each run is a new crawl id; its clock starts when
+the first worker has queued the first request and stops when nothing is queued or leased
+any more (the workers' exit, MAX_IDLE_TIME_BEFORE_CLOSE later, is not counted). Pages are
+the listing and article pages the spiders parsed. A plain single-process crawl (no Redis,
+timed from process start to exit, start-up included) is printed for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from newscrawl.distributed.keys import CrawlKeys
+from tests.distributed_support import RedisServer, free_port, worker_command
+from tests.site.model import build_bench_site
+from tests.site.server import SiteServer
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMON = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS": "16",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "LOG_LEVEL": "WARNING",
+}
+
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type text/html;
+    charset utf-8;
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    keepalive_requests 100000;
+    server {{
+        listen 127.0.0.1:{port};
+        root {tmp}/site;
+        location / {{ try_files $uri $uri/index.html =404; }}
+    }}
+}}
+"""
+
+
+class NginxSite:
+    """The site's pages as files under a temp folder, served by nginx on 127.0.0.1."""
+
+    def __init__(self, site, tmp: Path):
+        self.tmp = tmp
+        self.port = free_port()
+        for path, (status, _headers, body) in site.routes().items():
+            if status != 200:
+                raise ValueError(f"nginx serves static pages only, not a {status} at {path}")
+            target = tmp / "site" / path.lstrip("/")
+            if path.endswith("/"):
+                target = target / "index.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(body)
+        # nginx's workers run as an unprivileged user: the pages must be readable by it.
+        for folder, _, files in os.walk(tmp):
+            os.chmod(folder, 0o755)
+            for name in files:
+                os.chmod(Path(folder) / name, 0o644)
+        (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, port=self.port))
+        self.process: subprocess.Popen | None = None
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> NginxSite:
+        command = ["nginx", "-c", str(self.tmp / "nginx.conf"), "-p", str(self.tmp)]
+        self.process = subprocess.Popen(command)
+        for _ in range(100):
+            if (self.tmp / "nginx.pid").exists():
+                return self
+            time.sleep(0.05)
+        raise RuntimeError(f"nginx did not start: {self.tmp / 'nginx-error.log'}")
+
+    def __exit__(self, *exc) -> None:
+        self.process.send_signal(signal.SIGQUIT)
+        self.process.wait(timeout=30)
+
+
+def spider_args(start_url: str, max_pages: int) -> dict[str, str]:
+    return {"start_urls": start_url, "max_pages": str(max_pages)}
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def pages_of(out: Path) -> int:
+    stats = json.loads(out.read_text(encoding="utf-8"))["stats"]
+    return stats.get("newscrawl/pages/article", 0) + stats.get("newscrawl/pages/listing", 0)
+
+
+def plain_run(start_url: str, max_pages: int, work: Path) -> dict:
+    out = work / "plain.json"
+    settings = {
+        **COMMON,
+        "NEWSCRAWL_FEEDS_DIR": str(work / "feeds"),
+        "NEWSCRAWL_STATE_DIR": str(work / "state-plain"),
+    }
+    started = time.perf_counter()
+    command = worker_command(out, spider_args(start_url, max_pages), settings)
+    subprocess.run(command, cwd=ROOT, env=_env(), check=True)
+    seconds = time.perf_counter() - started
+    return {"pages": pages_of(out), "seconds": seconds}
+
+
+def distributed_run(count: int, start_url: str, max_pages: int, redis, work: Path) -> dict:
+    crawl = f"bench-{count}-{os.getpid()}"
+    keys = CrawlKeys(crawl)
+    client = redis.client()
+    counts = client.register_script(
+        "local n = redis.call('ZCARD', KEYS[1]) "
+        "for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do "
+        "n = n + redis.call('ZCARD', ARGV[1] .. 'leased:' .. w) end "
+        "return {redis.call('SCARD', KEYS[3]), n}"
+    )
+    processes, outs = [], []
+    for number in range(count):
+        out = work / f"{crawl}-{number}.json"
+        settings = {
+            **COMMON,
+            "NEWSCRAWL_REDIS_URL": redis.url,
+            "NEWSCRAWL_REDIS_CRAWL": crawl,
+            "MAX_IDLE_TIME_BEFORE_CLOSE": "2",
+            "NEWSCRAWL_FEEDS_DIR": str(work / "feeds"),
+            "NEWSCRAWL_STATE_DIR": str(work / f"state-{crawl}-{number}"),
+        }
+        command = worker_command(out, spider_args(start_url, max_pages), settings)
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=_env()))
+        outs.append(out)
+    started = finished = None
+    while finished is None:
+        seen, outstanding = counts(keys=[keys.queue, keys.workers, keys.seen], args=[keys.base])
+        now = time.perf_counter()
+        if started is None and seen:
+            started = now
+        elif started is not None and not outstanding:
+            finished = now
+        if any(p.poll() not in (None, 0) for p in processes):
+            raise RuntimeError("a worker failed")
+        time.sleep(0.02)
+    for process in processes:
+        if process.wait(timeout=300) != 0:
+            raise RuntimeError("a worker failed")
+    return {"pages": sum(pages_of(out) for out in outs), "seconds": finished - started}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=1500)
+    parser.add_argument("--workers", default="1,2,4")
+    options = parser.parse_args()
+    counts = [int(n) for n in options.workers.split(",")]
+    site = build_bench_site(options.articles)
+    root = next(iter(site.listings))
+    max_pages = len(site.listing_pages(root))
+    print(f"site: {options.articles} articles, {max_pages} listing pages; {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        work.chmod(0o755)  # nginx's unprivileged workers read the pages below it
+        if shutil.which("nginx"):
+            server = NginxSite(site, work / "nginx")
+            print("server: nginx (static files, 1 worker process)")
+        else:
+            server = SiteServer(site)
+            print("server: nginx not found, Python ThreadingHTTPServer (competes for CPU)")
+        redis = RedisServer(work / "redis").start()
+        try:
+            with server:
+                start_url = server.url(root)
+                plain = plain_run(start_url, max_pages, work)
+                rate = plain["pages"] / plain["seconds"]
+                print(
+                    f"plain, 1 process: {plain['pages']} pages in {plain['seconds']:.1f} s "
+                    f"(start-up included) = {rate:.1f} pages/s"
+                )
+                base = None
+                for count in counts:
+                    run = distributed_run(count, start_url, max_pages, redis, work)
+                    rate = run["pages"] / run["seconds"]
+                    base = base or rate
+                    print(
+                        f"{count} worker(s): {run['pages']} pages in {run['seconds']:.1f} s = "
+                        f"{rate:.1f} pages/s, x{rate / base:.2f} of {counts[0]} worker(s)"
+                    )
+        finally:
+            redis.stop()
+
+
+if __name__ == "__main__":
+    main()
