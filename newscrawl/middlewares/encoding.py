@@ -7,7 +7,9 @@ Both mistakes are visible in the bytes: Latin-1 text with accents is almost neve
 UTF-8, and valid multi-byte UTF-8 is almost never meant as Latin-1. So:
 
 * declared UTF-8 but not valid UTF-8: decode as windows-1252 (Latin-1's superset);
-* declared a single-byte Western charset but valid UTF-8 with non-ASCII bytes: UTF-8.
+* declared a single-byte Western charset but valid UTF-8 with non-ASCII bytes: UTF-8;
+* nothing declared at all: UTF-8 if valid, else windows-1252 (a French site's legacy
+  charset), rather than w3lib's statistical guess, which can pick a Baltic code page.
 
 Each correction is counted under ``newscrawl/encoding/<from>_to_<to>``. A BOM is left
 alone (w3lib honours it already). ``NEWSCRAWL_CHARSET_REPAIR = False`` turns this off.
@@ -20,10 +22,11 @@ import logging
 
 from scrapy.exceptions import NotConfigured
 from scrapy.http import TextResponse
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 logger = logging.getLogger(__name__)
 
-_SINGLE_BYTE = {"cp1252", "latin_1", "iso8859_15", "ascii"}
+_SINGLE_BYTE = {"cp1252", "iso8859_1", "iso8859_15", "latin_1", "ascii"}
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -42,11 +45,17 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
-def repaired_encoding(body: bytes, encoding: str) -> str | None:
-    """The charset to decode ``body`` with instead of ``encoding``, or None to keep it."""
+def repaired_encoding(body: bytes, encoding: str, declared: bool = True) -> str | None:
+    """The charset to decode ``body`` with instead of ``encoding``, or None to keep it.
+
+    ``declared`` is False when neither the header nor the page named a charset.
+    """
     if body.startswith(_BOMS):
         return None
     codec = _codec(encoding)
+    if not declared:
+        best = "utf-8" if _is_utf8(body) else "cp1252"
+        return None if codec == _codec(best) else best
     if codec == "utf_8" and not _is_utf8(body):
         return "cp1252"
     if codec in _SINGLE_BYTE and not body.isascii() and _is_utf8(body):
@@ -68,7 +77,11 @@ class CharsetRepairMiddleware:
         if not isinstance(response, TextResponse):
             return response
         declared = response.encoding
-        better = repaired_encoding(response.body, declared)
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        named = bool(
+            http_content_type_encoding(content_type) or html_body_declared_encoding(response.body)
+        )
+        better = repaired_encoding(response.body, declared, named)
         if better is None:
             return response
         self.stats.inc_value(f"newscrawl/encoding/{_codec(declared)}_to_{_codec(better)}")
