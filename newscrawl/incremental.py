@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 summary_logger = logging.getLogger("newscrawl.summary")
 
 EXTENSION = "newscrawl.incremental.IncrementalExtension"
+WATCHDOG = "newscrawl.shutdown.StopWatchdog"
 PIPELINE = "newscrawl.incremental.VersionPipeline"
 # After validation (400), before de-duplication (500), which keys on (article_id, version).
 PIPELINE_ORDER = 450
@@ -73,6 +74,7 @@ class IncrementalAddon:
         # RunLocked propagates and fails the crawl; the crawl command maps it to EXIT_LOCKED.
         self.lock = RunLock(settings.get("NEWSCRAWL_STATE_DIR") or "data/state").acquire()
         settings["EXTENSIONS"].set(EXTENSION, 0, priority="addon")
+        settings["EXTENSIONS"].set(WATCHDOG, 0, priority="addon")
         settings["ITEM_PIPELINES"].set(PIPELINE, PIPELINE_ORDER, priority="addon")
 
 
@@ -96,6 +98,12 @@ class _FetchEverything:
 
     def stop_paging(self, listed: list[Listed]) -> str | None:
         return None
+
+    def carried_over(self) -> list[tuple[str, int]]:
+        return []
+
+    def settled(self, request: Any) -> None:
+        pass
 
 
 FETCH_EVERYTHING = _FetchEverything()
@@ -130,6 +138,10 @@ class IncrementalExtension:
         self.outcome: outcome.Outcome | None = None
         self.trust_known = False
         self.listings_pending: set[str] = set()
+        # Article requests without an answer (stopped, abandoned, timed out) are carried
+        # over to the next run: the pages that linked to them may never be fetched again.
+        self.wanted: dict[str, tuple[str, int]] = {}
+        self.answered: set[str | None] = set()
         if self.enabled:
             self.store = open_state(self.state_dir)
             self._recover()
@@ -188,13 +200,29 @@ class IncrementalExtension:
             self.stats.inc_value(f"newscrawl/incremental/pagination_stopped/{reason}")
         return reason
 
+    def carried_over(self) -> list[tuple[str, int]]:
+        """(url, depth) of articles a stopped run asked for and never got: asked first."""
+        pending = self.store.frontier() if self.store else []
+        if pending:
+            logger.info("Asking again for %d articles the last run did not reach", len(pending))
+        return [(url, depth) for _, url, depth in pending]
+
+    def settled(self, request: Any) -> None:
+        """The spider's errback: a request that failed for good is not carried over."""
+        self.answered.add(request.meta.get("article_id"))
+
     def request_scheduled(self, request: Any, spider: Any = None) -> None:
+        article_id = request.meta.get("article_id")
+        if request.meta.get("page_kind") == "article" and article_id:
+            self.wanted.setdefault(article_id, (request.url, request.meta.get("depth", 0)))
         # "No listing reachable" needs to know that listings were asked for at all.
         if request.meta.get("page_kind") == "listing":
             self.stats.inc_value("newscrawl/run/listings_requested")
             self.listings_pending.add(request.url)
 
     def response_received(self, response: Any, request: Any, spider: Any = None) -> None:
+        # Any answer, 404 included, settles an article for this run.
+        self.answered.add(request.meta.get("article_id"))
         if request.meta.get("page_kind") == "listing" and 200 <= response.status < 300:
             self.listings_pending.discard(request.url)
             self.listings_pending.difference_update(request.meta.get("redirect_urls", ()))
@@ -229,6 +257,10 @@ class IncrementalExtension:
 
     def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
         if not isinstance(item, Article):
+            return
+        # After the commit, only a response abandoned at shutdown can still arrive: its
+        # feeds are closed, so it stays unmarked and is fetched again next run.
+        if self.committed:
             return
         self.counts["new" if item.version <= 1 else "changed"] += 1
         if self.store is None:
@@ -281,6 +313,8 @@ class IncrementalExtension:
         self.committed = True
         finished = _iso(_now())
         if feeds_ok:
+            unanswered = {k: v for k, v in self.wanted.items() if k not in self.answered}
+            self.store.replace_frontier(self.run_id, unanswered)
             count = self.store.commit_run(self.run_id, finished)
             logger.info("Crawl state: committed %d article visits of run %s", count, self.run_id)
         else:

@@ -104,6 +104,9 @@ NEWSCRAWL_INCREMENTAL = True
 # Hours, or a number with a unit: 48, "48h", "30m", "2d".
 NEWSCRAWL_REVISIT_WINDOW = 48
 NEWSCRAWL_REVISIT_EVERY = 2
+# On SIGTERM, requests still in flight after this many seconds are abandoned (fetched again
+# next run) so the feeds are completed well within systemd's TimeoutStopSec; 0 = wait.
+NEWSCRAWL_STOP_TIMEOUT = 20
 # "scrapy crawl" exits 1 when the crawl failed and 75 when another run holds the lock.
 COMMANDS_MODULE = "newscrawl.commands"
 

@@ -43,6 +43,12 @@ CREATE TABLE IF NOT EXISTS runs (
     feeds    TEXT NOT NULL DEFAULT '[]',
     reason   TEXT
 );
+CREATE TABLE IF NOT EXISTS frontier (
+    article_id TEXT PRIMARY KEY,
+    url        TEXT NOT NULL,
+    depth      INTEGER NOT NULL,
+    run_id     TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS staged (
     run_id        TEXT NOT NULL,
     article_id    TEXT NOT NULL,
@@ -127,6 +133,10 @@ class CrawlState(Protocol):
 
     def last_run_reason(self) -> str | None: ...
 
+    def frontier(self) -> list[tuple[str, str, int]]: ...
+
+    def replace_frontier(self, run_id: str, pending: dict[str, tuple[str, int]]) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -190,6 +200,11 @@ class SqliteState:
         ).fetchone()
         return row[0] if row else None
 
+    def frontier(self) -> list[tuple[str, str, int]]:
+        """(article_id, url, depth) a stopped run asked for and never got an answer to."""
+        rows = self._db.execute("SELECT article_id, url, depth FROM frontier ORDER BY depth")
+        return [tuple(row) for row in rows]
+
     def run_status(self, run_id: str) -> str | None:
         row = self._db.execute("SELECT status FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         return row[0] if row else None
@@ -206,6 +221,15 @@ class SqliteState:
         self._db.execute(
             "UPDATE runs SET feeds = ? WHERE run_id = ?", (json.dumps(list(feeds)), run_id)
         )
+
+    def replace_frontier(self, run_id: str, pending: dict[str, tuple[str, int]]) -> None:
+        """The articles the next run asks for first: id -> (url, depth) never answered."""
+        with self._transaction():
+            self._db.execute("DELETE FROM frontier")
+            self._db.executemany(
+                "INSERT INTO frontier (article_id, url, depth, run_id) VALUES (?, ?, ?, ?)",
+                [(key, url, depth, run_id) for key, (url, depth) in pending.items()],
+            )
 
     def set_run_reason(self, run_id: str, reason: str) -> None:
         self._db.execute("UPDATE runs SET reason = ? WHERE run_id = ?", (reason, run_id))

@@ -52,6 +52,7 @@ class Crawls:
 
     def __init__(self, workdir: Path, start_urls: str):
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.start_urls = start_urls
         self.feeds = workdir / "feeds"
         self.state = workdir / "state"

@@ -69,6 +69,11 @@ class BoursoramaSpider(scrapy.Spider):
 
     async def start(self):
         self.gate = incremental.gate_for(self.crawler)
+        # Articles a stopped run asked for and never got: what linked to them is now known.
+        for url, depth in self.gate.carried_over():
+            request = self._article_request(url, depth=depth)
+            if request is not None:
+                yield request
         for url in self.start_list:
             if site.is_article_url(url):
                 request = self._article_request(url)
@@ -103,7 +108,7 @@ class BoursoramaSpider(scrapy.Spider):
             url,
             callback=self.parse_article,
             errback=self.on_error,
-            meta={"page_kind": "article", **meta},
+            meta={"page_kind": "article", "article_id": article_id, **meta},
         )
 
     # --- callbacks -----------------------------------------------------------------------
@@ -152,6 +157,7 @@ class BoursoramaSpider(scrapy.Spider):
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"newscrawl/failed/{reason}")
         self.crawler.stats.inc_value("newscrawl/failed")
+        self.gate.settled(request)  # failed for good: not carried over to the next run
         self.logger.warning(
             "Failed %s page %s: %s", request.meta.get("page_kind", "?"), request.url, reason
         )
