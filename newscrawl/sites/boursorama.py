@@ -28,7 +28,7 @@ from newscrawl.normalize.text import clean_inline, clean_text
 PARAGRAPH_BREAK = "\n\n"
 
 # /<section>/actualites/<slug>-<32 hex>: the 32-hex tail is the article's stable id.
-_ARTICLE_PATH = re.compile(r"^/[^/]+/actualites/(?:[^/]+/)*[^/]*?([0-9a-f]{32})/?$")
+_ARTICLE_PATH = re.compile(r"^/[^/]+/actualites/(?:[^/]+/)*(?:[^/]*-)?([0-9a-f]{32})/?$")
 _LISTING_PATH = re.compile(r"^/(?:[^/]+/actualites(?:/[^/]+)*|actualite-economique(?:/[^/]+)*)/?$")
 _PAGE_NUMBER = re.compile(r"/page-(\d+)/?$")
 
@@ -818,7 +818,8 @@ def _teaser(element) -> str | None:
 def _entry_link(scope, query: str):
     link = _css_first(scope, query)
     if link is None:
-        link = next((a for a in _css_all(scope, "a") if a.get("href") or a.get("data-rel")), None)
+        # Obfuscated entries carry the target in data-rel, on an <a> or on any element.
+        link = next(iter(_css_all(scope, "a[href], a[data-rel], [data-rel]")), None)
     return link
 
 
@@ -872,9 +873,21 @@ class Listing:
 
 def parse_listing(page: str | bytes | Selector, url: str) -> Listing:
     sel = to_selector(page)
-    entries = [_line_entry(line, url) for line in _css_all(sel, "li.c-list-news__line")]
-    entries += [_card_entry(card, url) for card in _css_all(sel, "li.c-list-details-news__line")]
-    entries += [_headline_entry(link, url) for link in _css_all(sel, "a.c-headlines")]
+    readers = (
+        ("c-list-news__line", _line_entry),
+        ("c-list-details-news__line", _card_entry),
+        ("c-headlines", _headline_entry),
+    )
+    union = " | ".join(
+        f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+        for name, _ in readers
+    )
+    entries = []
+    for element in sel.root.xpath(union):  # document order, whatever the entry's form
+        for name, read in readers:
+            if name in _classes(element):
+                entries.append(read(element, url))
+                break
     return Listing(url=url, entries=entries, next_page=_next_page(sel, url))
 
 
@@ -958,7 +971,8 @@ def _next_page(sel: Selector, page_url: str) -> str | None:
     if pagination is None:
         return None
     current = _current_page(pagination, page_url)
-    for link in _css_all(pagination, "a"):
+    # Page links are <a href>, or elements whose target is base64 in data-rel.
+    for link in _css_all(pagination, "a, [data-rel]"):
         if (_inline(link) or "").strip() == str(current + 1):
             return _link_url(link, page_url)
     return None
