@@ -67,6 +67,9 @@ _TITLE_SUFFIX = re.compile(r"\s*[-|–]\s*Boursorama\s*$", re.IGNORECASE)
 _PLACEHOLDER_IMAGE = re.compile(r"(?:^|/)(?:blank|spacer|pixel|transparent|1x1)[^/]*\.gif$", re.I)
 _SPACES = re.compile(r"[ \t\r\n\f]+")
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
+_UPDATE_LINE_XPATH = (
+    ".//*[text()[starts-with(translate(normalize-space(.), 'MAÀà', 'maaa'), 'mis a jour')]]"
+)
 # How far above its heading the "A lire aussi" list may sit (heading > head > block > list).
 _MAX_HEADING_CLIMB = 6
 _ARTICLE_TYPES = frozenset(
@@ -454,8 +457,9 @@ def _dates(parts: _ArticleParts) -> tuple[str | None, str | None]:
     published = next((t for t in times if not _UPDATED.match(t)), None)
     updated = next((t for t in times if _UPDATED.match(t)), None)
     if updated is None and parts.detail is not None:
-        # An update line outside the source block, e.g. a <p> under the title.
-        for element in _css_all(parts.detail, "p, span, div, time"):
+        # An update line outside the source block, e.g. a <p> under the title; lxml finds
+        # the candidates (own text starting "Mis à jour") without reading every element.
+        for element in parts.detail.xpath(_UPDATE_LINE_XPATH):
             text = _inline(element)
             if (
                 text
