@@ -134,6 +134,8 @@ DOWNLOADER_MIDDLEWARES.update(
         "newscrawl.middlewares.encoding.CharsetRepairMiddleware": 585,
         "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
         "newscrawl.middlewares.limits.BoundedCompressionMiddleware": 590,
+        "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+        "newscrawl.middlewares.useragent.ContactUserAgentMiddleware": 500,
     }
 )
 # Vets the address each connection really uses (DNS rebinding); off with the guard.

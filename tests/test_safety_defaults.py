@@ -1,0 +1,62 @@
+"""The safety and politeness defaults users get without asking, and what reaches the wire."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.settings import Settings
+
+from newscrawl.middlewares.useragent import user_agent_with_contact
+from tests.test_safety_support import ScriptedServer, crawl, html, page
+
+
+@pytest.fixture
+def settings() -> Settings:
+    project = Settings()
+    project.setmodule("newscrawl.settings", priority="project")
+    return project
+
+
+def test_defaults_are_safe_and_polite(settings):
+    assert settings.getbool("ROBOTSTXT_OBEY")
+    assert settings.getfloat("DOWNLOAD_DELAY") > 0
+    assert settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings.getint("DOWNLOAD_MAXSIZE") == 10 * 1024 * 1024
+    assert settings.getint("DOWNLOAD_WARNSIZE") == 2 * 1024 * 1024
+    assert settings.getbool("DOWNLOAD_FAIL_ON_DATALOSS")
+    assert {429, 503} <= {int(code) for code in settings.getlist("RETRY_HTTP_CODES")}
+    assert settings.getbool("NEWSCRAWL_SSRF_GUARD")
+    assert settings.getlist("NEWSCRAWL_ALLOWED_HOSTS") == []
+    assert settings["TWISTED_DNS_RESOLVER"] == "newscrawl.middlewares.ssrf.GuardedResolver"
+    assert settings.getint("NEWSCRAWL_MAX_REQUESTS") > 0
+    user_agent = settings["USER_AGENT"]
+    assert user_agent.startswith("newscrawl/") and settings["NEWSCRAWL_CONTACT_URL"] in user_agent
+
+
+def test_every_safety_middleware_replaces_its_scrapy_original(settings):
+    middlewares = settings.getwithbase("DOWNLOADER_MIDDLEWARES")
+    for original, ours in [
+        ("robotstxt.RobotsTxtMiddleware", "robots.Rfc9309RobotsTxtMiddleware"),
+        ("retry.RetryMiddleware", "retry.BackoffRetryMiddleware"),
+        ("httpcompression.HttpCompressionMiddleware", "limits.BoundedCompressionMiddleware"),
+        ("useragent.UserAgentMiddleware", "useragent.ContactUserAgentMiddleware"),
+    ]:
+        assert middlewares[f"scrapy.downloadermiddlewares.{original}"] is None
+        assert middlewares[f"newscrawl.middlewares.{ours}"] is not None
+    # The guard runs after the off-site filter and before robots.txt is fetched.
+    guard = middlewares["newscrawl.middlewares.ssrf.SsrfGuardMiddleware"]
+    assert middlewares["scrapy.downloadermiddlewares.offsite.OffsiteMiddleware"] < guard < 100
+
+
+def test_a_contact_url_given_alone_reaches_the_user_agent(settings):
+    settings.set("NEWSCRAWL_CONTACT_URL", "https://example.org/ops", priority="cmdline")
+    assert user_agent_with_contact(settings) == "newscrawl/0.1 (+https://example.org/ops)"
+    settings.set("USER_AGENT", "my-own-agent", priority="cmdline")
+    assert user_agent_with_contact(settings) == "my-own-agent"
+
+
+def test_the_server_sees_the_project_and_the_contact_url(tmp_path):
+    with ScriptedServer({"/": page(html("home"))}) as site:
+        settings = {"NEWSCRAWL_CONTACT_URL": "https://example.org/ops"}
+        crawl(tmp_path, {"start_urls": site.url("/")}, settings)
+        agents = {headers["User-Agent"] for _, headers in site.requests}
+    assert agents == {"newscrawl/0.1 (+https://example.org/ops)"}  # robots.txt and page
