@@ -196,8 +196,14 @@ class LeasedRedisScheduler(Scheduler):
     # --- lifecycle -----------------------------------------------------------------------
 
     def open(self, spider):
+        self.attach(spider, _EngineView(self.crawler.engine))
+        self._loop = create_looping_call(self._tick)
+        self._loop.start(self.poll_interval, now=False)
+
+    def attach(self, spider, engine) -> None:
+        """Everything ``open`` does but start the timer (tests drive ``_tick`` themselves)."""
         self.spider = spider
-        self._engine = _EngineView(self.crawler.engine)
+        self._engine = engine
         self.queue = LeasedQueue(
             self.server, spider, self.keys, self.worker, self.lease_ms, self.serializer
         )
@@ -218,8 +224,6 @@ class LeasedRedisScheduler(Scheduler):
             leased,
         )
         self.stats.set_value(STATS + "worker", self.worker)
-        self._loop = create_looping_call(self._tick)
-        self._loop.start(self.poll_interval, now=False)
 
     def close(self, reason):
         if self._loop is not None and self._loop.running:
