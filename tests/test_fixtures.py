@@ -124,3 +124,184 @@ def test_every_case_folder_is_a_case():
         for part in ("page.html", "meta.json", "expected.json"):
             assert (CASES_DIR / folder / part).is_file(), f"{folder}/{part} is missing"
     assert len(folders) >= 14
+
+
+# --- Fallback chains on minimal pages ------------------------------------------------------
+# Each row: what the page lacks or shows differently, the page, the field, the value.
+URL = "https://www.boursorama.com/bourse/actualites/un-titre-" + "c" * 32
+DETAIL = '<div class="c-news-detail">{}</div>'
+JSON_LD = (
+    '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Titre JSON-LD",'
+    ' "datePublished": "2024-02-01T10:00:00+01:00", "author": [{"name": "AOF"}]}</script>'
+)
+FALLBACKS = [
+    (
+        "title: h1 span",
+        DETAIL.format('<h1 class="c-title-big"><span>Titre</span></h1>'),
+        "title",
+        "Titre",
+    ),
+    (
+        "title: h1 own text, source div and its spans left out",
+        DETAIL.format(
+            '<h1 class="c-title-big">Titre <em>seul</em><div><strong>AFP</strong>'
+            "<span>01/02/2024 à 10:00</span></div></h1>"
+        ),
+        "title",
+        "Titre seul",
+    ),
+    ("title: JSON-LD headline", JSON_LD + DETAIL.format("<h1></h1>"), "title", "Titre JSON-LD"),
+    (
+        "title: og:title",
+        '<meta property="og:title" content="Titre OG">' + DETAIL.format("<h1> </h1>"),
+        "title",
+        "Titre OG",
+    ),
+    (
+        "title: <title> without the site suffix",
+        "<title>Titre de page - Boursorama</title>" + DETAIL.format("<p>x</p>"),
+        "title",
+        "Titre de page",
+    ),
+    (
+        "provider: plain source text without <strong>",
+        DETAIL.format(
+            '<div class="c-source c-news-detail__source">information fournie par AFP '
+            '<span class="c-source__time">01/02/2024 à 10:00</span></div>'
+        ),
+        "outlet_raw",
+        "AFP",
+    ),
+    ("provider: JSON-LD author", JSON_LD + DETAIL.format("<h1>T</h1>"), "outlet_raw", "AOF"),
+    (
+        "date: JSON-LD datePublished",
+        JSON_LD + DETAIL.format("<h1>T</h1>"),
+        "published_raw",
+        "2024-02-01T10:00:00+01:00",
+    ),
+    (
+        "date: article:published_time meta",
+        '<meta property="article:published_time" content="2024-02-01T10:00:00+01:00">'
+        + DETAIL.format("<h1>T</h1>"),
+        "published_raw",
+        "2024-02-01T10:00:00+01:00",
+    ),
+    (
+        "update line outside the source block",
+        DETAIL.format(
+            '<h1>T</h1><p class="c-news-detail__update">Mis à jour le 01/02/2024 à 12:00</p>'
+        ),
+        "updated_raw",
+        "Mis à jour le 01/02/2024 à 12:00",
+    ),
+    (
+        "count: one comment",
+        DETAIL.format("<h1>T</h1>")
+        + '<div class="c-comment--full"><span class="c-heading__text">1 commentaire</span></div>',
+        "comment_count",
+        1,
+    ),
+    (
+        "count: thousands with a narrow nbsp",
+        DETAIL.format("<h1>T</h1>")
+        + '<div class="c-comment--full"><h2>1\u202f234 commentaires</h2></div>',
+        "comment_count",
+        1234,
+    ),
+    (
+        "count: block without a count",
+        DETAIL.format("<h1>T</h1>") + '<div class="c-comment c-comment--full"></div>',
+        "comment_count",
+        None,
+    ),
+    ("count: no block", DETAIL.format("<h1>T</h1>"), "comment_count", None),
+    (
+        "comment author: profile button title only",
+        DETAIL.format("<h1>T</h1>")
+        + '<div class="c-comment--full"><div class="c-message"><button data-popover-url="x" '
+        'title="Afficher les informations du compte Lynx_75"></button>'
+        '<p class="c-message__text">ok</p></div></div>',
+        "comments",
+        [
+            {
+                "position": 1,
+                "author": "Lynx_75",
+                "published": None,
+                "published_raw": None,
+                "text": "ok",
+            }
+        ],
+    ),
+    (
+        "related: heading 'À LIRE AUSSI' over plain list items, no site classes",
+        DETAIL.format("<h1>T</h1>")
+        + '<section><h3>À LIRE AUSSI</h3><ul><li><a href="/bourse/actualites/autre-'
+        + "d" * 32
+        + '">Autre</a></li></ul></section>',
+        "related",
+        [
+            {
+                "position": 1,
+                "url": "https://www.boursorama.com/bourse/actualites/autre-" + "d" * 32,
+                "article_id": "d" * 32,
+                "title": "Autre",
+                "outlet": None,
+                "outlet_raw": None,
+                "published": None,
+                "published_raw": None,
+                "teaser": None,
+            }
+        ],
+    ),
+    (
+        "related: an 'A lire aussi' block with no article link is not taken from the page",
+        DETAIL.format("<h1>T</h1>")
+        + '<div class="c-rebound"><h2>A lire aussi</h2></div>'
+        + '<ul class="c-nav"><li><a href="/cours/1rPCS/">Axa</a></li></ul>',
+        "related",
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("page", "field", "value"),
+    [row[1:] for row in FALLBACKS],
+    ids=[row[0] for row in FALLBACKS],
+)
+def test_fallback_chain(page, field, value):
+    record = dataclasses.asdict(parse_article(f"<html><head></head><body>{page}", URL))
+    assert record[field] == value
+
+
+# --- Nothing raises ------------------------------------------------------------------------
+ODD_PAGES = [
+    b"",
+    "",
+    "<",
+    "<html><body></body></html>",
+    b"\xff\xfe\x00<\x00h\x00t",
+    "<?xml version='1.0'?><rss><channel><item>x</item></channel></rss>",
+    '<div class="c-news-detail"><h1 class="c-title-big"><span>',
+    "<html>" + "<div>" * 3000 + "profond",
+]
+
+
+@pytest.mark.parametrize("page", ODD_PAGES, ids=range(len(ODD_PAGES)))
+def test_odd_pages_give_an_article_not_an_error(page):
+    article = parse_article(page, URL)
+    assert article.url == URL
+    assert article.article_id == "c" * 32
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_truncated_anywhere_still_parses(case):
+    """A page cut at any point (a dropped connection) gives a record, never an exception."""
+    page, meta, _ = load_case(case)
+    whole = parse_article(page, meta["url"])
+    for eighth in range(1, 8):
+        cut = parse_article(page[: len(page) * eighth // 8], meta["url"])
+        assert cut.url == meta["url"]
+        # Text can only be lost by cutting, never invented.
+        assert len(cut.comments) <= len(whole.comments)
+        assert len(cut.related) <= len(whole.related)

@@ -712,7 +712,10 @@ def _comment_count(block) -> int | None:
 
 def _comment(message, position: int) -> Comment:
     username = _css_first(message, ".c-source__username")
-    profile = _css_first(message, "[data-popover-url*='/profil/']")
+    profile = _first(
+        lambda: _css_first(message, "[data-popover-url*='/profil/']"),
+        lambda: _css_first(message, "[title*='informations du compte']"),
+    )
 
     def from_profile_url():
         match = (
