@@ -120,10 +120,10 @@ def capture(
 def local_site() -> Iterator[tuple[str, list[str]]]:
     """The generated copy of the site (tests/site) on 127.0.0.1: (origin, listing paths)."""
     sys.path.insert(0, str(ROOT))
-    from tests.site.model import build_site
+    from tests.site.model import build_sample_site
     from tests.site.server import SiteServer
 
-    site, _ = build_site()
+    site = build_sample_site()
     with SiteServer(site) as server:
         yield server.base_url, list(site.listings)
 

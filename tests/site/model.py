@@ -58,6 +58,10 @@ class SiteArticle:
     related: list[str] = field(default_factory=list)
     """Article ids of the "A lire aussi" entries, or absolute URLs for off-site ones."""
     updated: datetime | None = None
+    layout: str = "current"
+    """"current", "old" (2020-22: source line inside the h1) or "video"."""
+    lazy_image: bool = False
+    """Image behind a data: placeholder with the real URL in data-src."""
 
     @property
     def article_id(self) -> str:
@@ -239,4 +243,52 @@ def build_bench_site(articles: int = 2000, seed: int = 11) -> Site:
         articles={a.article_id: a for a in pages},
         listings={"/bourse/actualites/marches/": ids},
         per_page=20,
+    )
+
+
+SAMPLE_LISTINGS = (
+    "/bourse/actualites/",
+    "/bourse/actualites/marches/",
+    "/bourse/actualites/societes/",
+    "/actualite-economique/",
+    "/patrimoine/actualites/",
+)
+
+
+def build_sample_site(seed: int = 23) -> Site:
+    """The bundled offline sample: every default listing of the spider, ~30 articles that
+    show each case the parser handles (layouts, lazy image, video, bylines, datelines, the
+    Reuters footer, an update line, many comments, none), with related links between them.
+    """
+    rng = random.Random(seed)
+    now = SITE_NOW
+    articles = [make_article(rng, i, now, comments=i % 4) for i in range(30)]
+    articles[1].layout = "old"
+    articles[2].lazy_image = True
+    articles[3].layout, articles[3].section = "video", "videos"
+    articles[3].provider = "Boursorama"
+    articles[4].provider = "Reuters"
+    articles[4].paragraphs.insert(0, "par Marie Dupont et Jean Martin")
+    articles[4].paragraphs.append(
+        "((Traduction automatisée par Reuters, veuillez consulter la clause de "
+        "non-responsabilité https://bit.ly/rtrsauto))"
+    )
+    articles[5].provider = "AOF"
+    articles[5].paragraphs[0] = "(AOF) - " + articles[5].paragraphs[0]
+    articles[6].provider = "Cercle Finance"
+    articles[6].paragraphs[0] = "(CercleFinance.com) - " + articles[6].paragraphs[0]
+    articles[7].updated = articles[7].published + timedelta(hours=1, minutes=9)
+    articles[8].comments = [
+        SiteComment(f"abonne{n}", articles[8].published + timedelta(minutes=11 * n), f"Avis {n}.")
+        for n in range(1, 24)
+        if articles[8].published + timedelta(minutes=11 * n) <= now
+    ]
+    articles[9].section = "actualite-economique"
+    articles[10].section = "patrimoine"
+    for i, article in enumerate(articles):
+        article.related = [articles[(i + k) % len(articles)].article_id for k in (1, 7)]
+    ids = [a.article_id for a in articles]
+    listings = {root: ids[n::5] for n, root in enumerate(SAMPLE_LISTINGS)}
+    return Site(
+        now=now, articles={a.article_id: a for a in articles}, listings=listings, per_page=4
     )

@@ -37,6 +37,7 @@ HEAD = """<!DOCTYPE html>
 <li><a href="/bourse/actualites/societes/">Sociétés</a></li></ul></nav></header>
 <div class="google-ad" data-brs-gpt-slot="/21710919803/Divers/top"></div>
 """
+PLACEHOLDER_GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 FOOT = """<footer class="c-footer"><p>Pages les plus populaires</p></footer>
 <script src="/bundles/boursoramaui/js/app.js"></script>
 </body></html>
@@ -64,6 +65,11 @@ def _image(article: SiteArticle) -> str:
         return ""
     src = f"https://s.brsimg.com/static-00/images/{article.article_id}.jpg"
     alt = escape(article.image_caption)
+    if article.lazy_image:
+        return f"""<div class="c-image-news"><picture>
+<img class="c-image lazyload" src="{PLACEHOLDER_GIF}" data-src="{src}" alt="{alt}">
+<noscript><img src="{src}" alt="{alt}"></noscript></picture>
+<p class="c-image-news__legend">{alt}</p></div>"""
     return f"""<div class="c-image-news"><picture>
 <source media="(min-width: 768px)" srcset="{src}">
 <img class="c-image" src="{src}" alt="{alt}"></picture>
@@ -100,6 +106,13 @@ def _related_entry(site: Site, ref: str) -> str:
  suite</a></p></li>"""
 
 
+SOURCE_CLASS = {
+    "current": "c-source__name--news",
+    "old": "c-source__name--news",
+    "video": "c-source--video-program",
+}
+
+
 def article_page(article: SiteArticle, site: Site) -> str:
     blocks = []
     for number, paragraph in enumerate(article.paragraphs):
@@ -124,17 +137,26 @@ def article_page(article: SiteArticle, site: Site) -> str:
 <span class="c-heading__text">A lire aussi</span></h2><ul class="c-list-details-news">
 {"".join(_related_entry(site, ref) for ref in article.related)}</ul></div>"""
     title = escape(article.title)
+    source = f"""<span class="u-sr-only">information fournie par</span>
+<strong class="c-source__name {SOURCE_CLASS[article.layout]}">{escape(article.provider)}</strong>
+<span class="c-source__time">{article_date(article.published)}</span>{updated}"""
+    sharing = '<ul class="c-toolbar-sharing__list"><li>Facebook</li><li>Twitter</li></ul>'
+    if article.layout == "old":
+        header = f"""<h1 class="c-title-big">{title}
+<div class="c-source c-news-detail__source">{source}</div></h1>"""
+        content = f'<div class="c-news-detail__content">{"".join(blocks)}{sharing}</div>'
+    else:
+        header = f"""<h1 class="c-title-big c-title--color-dark"><span>{title}</span></h1>
+<div class="c-source c-news-detail__source">{source}</div>"""
+        content = f'<article class="c-news-detail__content">{"".join(blocks)}{sharing}</article>'
+    if article.layout == "video":
+        content = f"""<div class="c-news-detail__content-video"><div class="c-video-player"
+ data-video-id="{article.article_id[:8]}"></div></div>{content}"""
     return f"""{HEAD.format(title=title, extra_head="")}
 <div class="l-news-page"><div class="l-news-page__main"><div class="c-news-detail">
-<h1 class="c-title-big c-title--color-dark"><span>{title}</span></h1>
-<div class="c-source c-news-detail__source"><span class="u-sr-only">information fournie
- par</span> <strong class="c-source__name c-source__name--news">{escape(article.provider)}
-</strong> <span class="c-source__time">{article_date(article.published)}</span>{updated}</div>
+{header}
 {_image(article)}
-<article class="c-news-detail__content">
-{"".join(blocks)}
-<ul class="c-toolbar-sharing__list"><li>Partager sur Facebook</li><li>Twitter</li></ul>
-</article></div>
+{content}</div>
 {comments}
 {related}
 </div></div>
