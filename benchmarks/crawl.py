@@ -42,9 +42,7 @@ def crawl(spider: str, start_url: str, max_pages: int, workdir: Path) -> dict:
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     started = time.perf_counter()
-    subprocess.run(
-        command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True
-    )
+    subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
     elapsed = time.perf_counter() - started
     result = json.loads(out.read_text(encoding="utf-8"))
     pages = result["stats"].get("response_received_count", 0)

@@ -26,11 +26,37 @@ PROVIDERS = (
     "Boursorama avec Media Services",
     "Boursorama avec AFP Services",
 )
-_WORDS = (
-    "marché bourse action indice hausse baisse séance investisseurs résultats trimestre "
-    "croissance inflation taux banque centrale pétrole euro dollar obligations dividende "
-    "chiffre affaires bénéfice prévisions analystes secteur valeur titre volatilité"
-).split()
+_WORDS = [
+    "marché",
+    "bourse",
+    "action",
+    "indice",
+    "hausse",
+    "baisse",
+    "séance",
+    "investisseurs",
+    "résultats",
+    "trimestre",
+    "croissance",
+    "inflation",
+    "taux",
+    "banque",
+    "centrale",
+    "pétrole",
+    "euro",
+    "dollar",
+    "obligations",
+    "dividende",
+    "chiffre",
+    "affaires",
+    "bénéfice",
+    "prévisions",
+    "analystes",
+    "secteur",
+    "valeur",
+    "titre",
+    "volatilité",
+]
 
 
 def article_id_for(slug: str) -> str:

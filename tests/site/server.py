@@ -7,8 +7,8 @@ and sends the site's fixed clock as the ``Date`` header so crawls are reproducib
 from __future__ import annotations
 
 import threading
-from datetime import UTC
 from collections import Counter
+from datetime import UTC
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
@@ -72,7 +72,9 @@ class SiteServer:
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 status, headers, body = server._answer(unquote(urlsplit(self.path).path))
                 self.send_response_only(status)
-                self.send_header("Date", format_datetime(server.site.now.astimezone(UTC), usegmt=True))
+                self.send_header(
+                    "Date", format_datetime(server.site.now.astimezone(UTC), usegmt=True)
+                )
                 self.send_header("Server", "newscrawl-test-site")
                 for name, value in headers.items():
                     self.send_header(name, value)
