@@ -284,6 +284,11 @@ ODD_PAGES = [
     "<?xml version='1.0'?><rss><channel><item>x</item></channel></rss>",
     '<div class="c-news-detail"><h1 class="c-title-big"><span>',
     "<html>" + "<div>" * 3000 + "profond",
+    # Nesting deeper than Python's recursion limit, in the body and in the JSON-LD.
+    '<script type="application/ld+json">' + "[" * 100_000 + "</script>"
+    '<div class="c-news-detail"><h1>T</h1><article class="c-news-detail__content">'
+    + "<div>" * 5000
+    + "profond",
 ]
 
 

@@ -70,6 +70,8 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.IGNORE
 _UPDATE_LINE_XPATH = (
     ".//*[text()[starts-with(translate(normalize-space(.), 'MAÀà', 'maaa'), 'mis a jour')]]"
 )
+# Nesting beyond this is read flat: absurdly deep (broken) markup must not exhaust the stack.
+_MAX_DEPTH = 150
 # How far above its heading the "A lire aussi" list may sit (heading > head > block > list).
 _MAX_HEADING_CLIMB = 6
 _ARTICLE_TYPES = frozenset(
@@ -145,8 +147,10 @@ def _classes(element) -> set[str]:
 
 
 def _has_class_prefix(element, prefixes: Iterable[str]) -> bool:
-    # Modifier classes ("c-toolbar-sharing__list", "c-ad--top") share the block's prefix.
-    return any(c.startswith(p) for c in _classes(element) for p in prefixes)
+    # BEM: "c-ad--top" and "c-toolbar-sharing__list" belong to their block; "c-address" doesn't.
+    return any(
+        c == p or c.startswith((p + "--", p + "__")) for c in _classes(element) for p in prefixes
+    )
 
 
 def _is_element(node) -> bool:
@@ -169,7 +173,10 @@ def _raw_text(element, *, skip=None, breaks: bool = False) -> str:
     """Text of an element with HTML source whitespace collapsed; ``<br>`` -> "\\n" if breaks."""
     pieces: list[str] = []
 
-    def walk(node) -> None:
+    def walk(node, depth: int) -> None:
+        if depth > _MAX_DEPTH:
+            pieces.append(_SPACES.sub(" ", "".join(node.itertext())))
+            return
         if node.text:
             pieces.append(_SPACES.sub(" ", node.text))
         for child in node:
@@ -177,12 +184,12 @@ def _raw_text(element, *, skip=None, breaks: bool = False) -> str:
                 if child.tag == "br":
                     pieces.append("\n" if breaks else " ")
                 elif not (_never_text(child) or _not_value(child) or (skip and skip(child))):
-                    walk(child)
+                    walk(child, depth + 1)
             if child.tail:
                 pieces.append(_SPACES.sub(" ", child.tail))
 
     if element is not None:
-        walk(element)
+        walk(element, 0)
     return "".join(pieces)
 
 
@@ -252,9 +259,10 @@ def _json_ld_article(sel: Selector) -> dict:
     for raw in sel.css('script[type="application/ld+json"]::text').getall():
         try:
             data = json.loads(raw, strict=False)
-        except ValueError:
+            nodes = list(_json_ld_nodes(data))
+        except (ValueError, RecursionError):
             continue
-        for node in _json_ld_nodes(data):
+        for node in nodes:
             types = node.get("@type")
             types = types if isinstance(types, list) else [types]
             if any(t in _ARTICLE_TYPES for t in types if isinstance(t, str)):
@@ -500,7 +508,10 @@ def _body_blocks(content) -> tuple[list[tuple[str, str]], list[str]]:
         if text:
             blocks.append((kind, text))
 
-    def walk(container) -> None:
+    def walk(container, depth: int = 0) -> None:
+        if depth > _MAX_DEPTH:
+            add("p", _raw_text(container, breaks=True))
+            return
         if container.text:
             loose.append(_SPACES.sub(" ", container.text))
         for child in container:
@@ -512,12 +523,12 @@ def _body_blocks(content) -> tuple[list[tuple[str, str]], list[str]]:
                 loose.append(_raw_text(child, breaks=True))
             else:
                 flush()
-                block(child)
+                block(child, depth + 1)
             if child.tail:
                 loose.append(_SPACES.sub(" ", child.tail))
         flush()
 
-    def block(element) -> None:
+    def block(element, depth: int) -> None:
         tag = element.tag
         if tag in _HEADING_TAGS or tag in ("h5", "h6"):
             add("h", _raw_text(element))
@@ -528,17 +539,17 @@ def _body_blocks(content) -> tuple[list[tuple[str, str]], list[str]]:
             skip_lists = lambda e: e.tag in ("ul", "ol")  # noqa: E731
             add("p", _raw_text(element, skip=skip_lists, breaks=True))
             for sublist in nested:
-                walk(sublist)
+                walk(sublist, depth + 1)
         elif tag == "tr":
             cells = [clean_inline(_raw_text(cell)) for cell in element if _is_element(cell)]
             add("p", " | ".join(c for c in cells if c))
         elif tag == "table":
             for row in element.iter("tr"):
-                block(row)
+                block(row, depth + 1)
         elif tag in _IMAGE_TAGS or tag == "h1":
             pass  # images are read by _images; an h1 in the body is the title again
         else:
-            walk(element)
+            walk(element, depth)
 
     if content is not None:
         walk(content)
