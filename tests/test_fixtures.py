@@ -174,6 +174,16 @@ FALLBACKS = [
     ),
     ("provider: JSON-LD author", JSON_LD + DETAIL.format("<h1>T</h1>"), "outlet_raw", "AOF"),
     (
+        "date: unclassed span, the comment counter beside it is not a date",
+        DETAIL.format(
+            '<h1>T</h1><div class="c-news-detail__source"><strong>AFP</strong>'
+            '<span class="c-source__comments"><span class="c-comments-count__number">8</span>'
+            "</span><span>01/02/2024 à 10:00</span></div>"
+        ),
+        "published_raw",
+        "01/02/2024 à 10:00",
+    ),
+    (
         "date: JSON-LD datePublished",
         JSON_LD + DETAIL.format("<h1>T</h1>"),
         "published_raw",

@@ -454,8 +454,12 @@ def _outlet(parts: _ArticleParts) -> str | None:
 def _source_times(source) -> list[str]:
     spans = _css_all(source, ".c-source__time") or _css_all(source, "time")
     if not spans:
-        # Older markup: unclassed spans; a date has digits, the helper text has none.
-        spans = [s for s in _css_all(source, "span") if not _not_value(s)]
+        # Older markup: unclassed spans; a date has digits, the helper text has none, and the
+        # comment counter beside the date is not one.
+        counters = _css_all(source, ".c-source__comments, .c-comments-count")
+        spans = [
+            s for s in _css_all(source, "span") if not _not_value(s) and not _inside(s, counters)
+        ]
     texts = [_inline(span) for span in spans]
     return [t for t in texts if t and any(c.isdigit() for c in t)]
 
