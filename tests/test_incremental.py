@@ -14,7 +14,7 @@ import pytest
 
 from newscrawl.outcome import EXIT_FAILED, EXIT_LOCKED
 from newscrawl.runlock import LOCK_FILE, RunLock
-from newscrawl.state import open_state
+from newscrawl.state import Visit, open_state
 from tests.runs import Crawls, listing_urls
 from tests.site.model import SiteArticle, SiteComment
 
@@ -239,3 +239,41 @@ def test_a_failed_feed_fails_the_run_and_its_articles_are_fetched_again(site_ser
     retry = crawls.run()
     assert retry.returncode == 0, retry.tail
     assert len(retry.items) == len(site_server.expectations.crawled_ids)
+
+
+# --- recovery of a run killed between its feeds and its commit --------------------------------
+
+
+def killed_after_feeds(crawls: Crawls, article_id: str, feeds_exist: bool) -> None:
+    """The state a run leaves when SIGKILLed after staging ``article_id``."""
+    folder = crawls.feeds / "boursorama" / "killed-run"
+    folder.mkdir(parents=True)
+    feed = folder / "articles.jsonl"
+    if feeds_exist:
+        feed.write_text(json.dumps({"article_id": article_id, "version": 1}) + "\n")
+    state = open_state(crawls.state)
+    state.begin_run("killed", "2024-10-21T15:00:00+00:00")
+    state.set_run_feeds("killed", [str(feed)])
+    state.stage(
+        "killed",
+        Visit(article_id, None, None, "2024-10-21T15:00:00+00:00", "fp", 2, 1, emitted=True),
+    )
+    state.close()
+
+
+@pytest.mark.parametrize("feeds_exist", [True, False])
+def test_a_run_killed_after_staging_is_settled_by_its_feeds(site_server, crawls, feeds_exist):
+    victim = listed(site_server, MARCHES, 5).article_id  # links to no related-only page
+    killed_after_feeds(crawls, victim, feeds_exist)
+    run = crawls.run()
+    assert run.returncode == 0, run.tail
+    emitted = {item["article_id"] for item in run.items}
+    if feeds_exist:
+        # Its feed holds the article: the run counts as done and nothing is emitted twice.
+        assert "its feeds are complete" in run.log
+        assert victim not in emitted
+        assert emitted == site_server.expectations.crawled_ids - {victim}
+    else:
+        assert "its feeds never completed" in run.log
+        assert emitted == site_server.expectations.crawled_ids
+    assert open_state(crawls.state).unfinished_runs() == []
