@@ -243,6 +243,33 @@ FALLBACKS = [
         ],
     ),
     (
+        "comments: a reply nested in a message is its own comment, in page order",
+        DETAIL.format("<h1>T</h1>") + '<div class="c-comment--full"><div class="c-message">'
+        '<div class="c-source"><button class="c-source__username">A</button>'
+        '<span class="c-source__time">2 mai</span><span class="c-source__time">10:00</span></div>'
+        '<p class="c-message__text">question</p>'
+        '<div class="c-message"><div class="c-source"><button class="c-source__username">B'
+        '</button><span class="c-source__time">2 mai 11:00</span></div>'
+        '<p class="c-message__text">réponse</p></div></div></div>',
+        "comments",
+        [
+            {
+                "position": 1,
+                "author": "A",
+                "published": None,
+                "published_raw": "2 mai 10:00",
+                "text": "question",
+            },
+            {
+                "position": 2,
+                "author": "B",
+                "published": None,
+                "published_raw": "2 mai 11:00",
+                "text": "réponse",
+            },
+        ],
+    ),
+    (
         "related: heading 'À LIRE AUSSI' over plain list items, no site classes",
         DETAIL.format("<h1>T</h1>")
         + '<section><h3>À LIRE AUSSI</h3><ul><li><a href="/bourse/actualites/autre-'

@@ -46,6 +46,7 @@ _NEVER_TEXT_CLASSES = (
     "c-read-also",
 )
 _NEVER_TEXT_ATTRIBUTES = ("data-brs-gpt-slot", "data-ad-slot")
+_DECORATION_CLASSES = ("c-avatar", "c-icon", "c-toolbar-sharing", "c-ad", "google-ad")
 # Hidden helper text ("information fournie par") and "•" separators are not content.
 _NOT_VALUE_CLASSES = ("u-sr-only", "c-source__bullet")
 
@@ -72,6 +73,9 @@ _UPDATE_LINE_XPATH = (
 )
 # Nesting beyond this is read flat: absurdly deep (broken) markup must not exhaust the stack.
 _MAX_DEPTH = 150
+_MESSAGE_XPATH = ".//*[contains(concat(' ', normalize-space(@class), ' '), ' c-message ')]"
+# The nearest enclosing message of an element (the element itself excluded).
+_OWNER_XPATH = "ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' c-message ')][1]"
 # How far above its heading the "A lire aussi" list may sit (heading > head > block > list).
 _MAX_HEADING_CLIMB = 6
 _ARTICLE_TYPES = frozenset(
@@ -596,20 +600,17 @@ def _images(parts: _ArticleParts) -> list[Image]:
 
 
 def _is_decoration(element) -> bool:
+    """Avatars, icons, sharing buttons and ads: pictures on the page that are not the article's."""
     node = element
     while node is not None:
-        if _has_class_prefix(node, ("c-avatar", "c-icon", "c-toolbar-sharing", "c-ad")) or (
-            node.tag in ("button", "svg") or _never_text_ad(node)
+        if (
+            node.tag in ("button", "svg")
+            or _has_class_prefix(node, _DECORATION_CLASSES)
+            or any(node.get(name) is not None for name in _NEVER_TEXT_ATTRIBUTES)
         ):
             return True
         node = node.getparent()
     return False
-
-
-def _never_text_ad(element) -> bool:
-    return _has_class_prefix(element, ("google-ad",)) or any(
-        element.get(name) is not None for name in _NEVER_TEXT_ATTRIBUTES
-    )
 
 
 def _usable(value: str | None) -> str | None:
@@ -702,9 +703,7 @@ def _comments(block) -> tuple[int | None, list[Comment]]:
     if block is None:
         return None, []
     count = _comment_count(block)
-    messages = block.xpath(
-        ".//*[contains(concat(' ', normalize-space(@class), ' '), ' c-message ')]"
-    )
+    messages = block.xpath(_MESSAGE_XPATH)
     if not messages:
         messages = [p.getparent() for p in _css_all(block, ".c-message__text")]
     comments = []
@@ -725,11 +724,18 @@ def _comment_count(block) -> int | None:
     return None
 
 
+def _own(message, query: str) -> list:
+    """Elements of a message, not of a reply nested in it (a reply is its own comment)."""
+    return [
+        e for e in _css_all(message, query) if next(iter(e.xpath(_OWNER_XPATH)), None) is message
+    ]
+
+
 def _comment(message, position: int) -> Comment:
-    username = _css_first(message, ".c-source__username")
+    username = next(iter(_own(message, ".c-source__username")), None)
     profile = _first(
-        lambda: _css_first(message, "[data-popover-url*='/profil/']"),
-        lambda: _css_first(message, "[title*='informations du compte']"),
+        lambda: next(iter(_own(message, "[data-popover-url*='/profil/']")), None),
+        lambda: next(iter(_own(message, "[title*='informations du compte']")), None),
     )
 
     def from_profile_url():
@@ -746,7 +752,7 @@ def _comment(message, position: int) -> Comment:
 
     author = _first(
         lambda: _inline(username),
-        lambda: _inline(_css_first(message, ".c-source__author")),
+        lambda: _inline(next(iter(_own(message, ".c-source__author")), None)),
         from_profile_title,
         from_profile_url,
     )
@@ -754,10 +760,10 @@ def _comment(message, position: int) -> Comment:
     source = username.getparent() if username is not None else None
     if source is None or not _css_all(source, ".c-source__time"):
         source = next(
-            (s for s in _css_all(message, ".c-source") if _css_all(s, ".c-source__time")), None
+            (s for s in _own(message, ".c-source") if _css_all(s, ".c-source__time")), None
         )
     published_raw = _joined_times(source)
-    texts = _css_all(message, "p.c-message__text") or _css_all(message, ".c-message__text")
+    texts = _own(message, "p.c-message__text") or _own(message, ".c-message__text")
     paragraphs = [clean_text(_raw_text(p, breaks=True)) for p in texts]
     text = PARAGRAPH_BREAK.join(p for p in paragraphs if p) or None
     return Comment(position=position, author=author, published_raw=published_raw, text=text)
