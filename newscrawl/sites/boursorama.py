@@ -549,6 +549,7 @@ def _body_blocks(content) -> tuple[list[tuple[str, str]], list[str]]:
             for sublist in nested:
                 walk(sublist, depth + 1)
         elif tag == "tr":
+            # Results tables in press releases: one line per row, so no figure is dropped.
             cells = [clean_inline(_raw_text(cell)) for cell in element if _is_element(cell)]
             add("p", " | ".join(c for c in cells if c))
         elif tag == "table":
@@ -900,6 +901,7 @@ class Listing:
 
 
 def parse_listing(page: str | bytes | Selector, url: str) -> Listing:
+    """Entries (lines, cards, "À la une" headlines) in page order, and the next page's URL."""
     sel = to_selector(page)
     readers = (
         ("c-list-news__line", _line_entry),
