@@ -230,6 +230,7 @@ def crawl(tmp_path: Path, spider_args: dict[str, str], settings: dict | None = N
         **FAST,
         **(PROBE if spider is None else {}),
         "NEWSCRAWL_FEEDS_DIR": str(tmp_path / "feeds"),
+        "NEWSCRAWL_STATE_DIR": str(tmp_path / "state"),
         "LOG_FILE": str(log),
         **(settings or {}),
     }

@@ -50,7 +50,7 @@ def repaired_encoding(body: bytes, encoding: str, declared: bool = True) -> str 
 
     ``declared`` is False when neither the header nor the page named a charset.
     """
-    if body.startswith(_BOMS):
+    if body.startswith(_BOMS) or body.isascii():
         return None
     codec = _codec(encoding)
     if not declared:
@@ -58,7 +58,7 @@ def repaired_encoding(body: bytes, encoding: str, declared: bool = True) -> str 
         return None if codec == _codec(best) else best
     if codec == "utf_8" and not _is_utf8(body):
         return "cp1252"
-    if codec in _SINGLE_BYTE and not body.isascii() and _is_utf8(body):
+    if codec in _SINGLE_BYTE and _is_utf8(body):
         return "utf-8"
     return None
 
