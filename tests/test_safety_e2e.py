@@ -206,3 +206,63 @@ def test_storm_every_requested_article_ends_stored_or_counted_failed(tmp_path):
     assert failed == len(down_requested)
     assert all(counts[path] == 4 for path in down_requested)  # 1 + RETRY_TIMES, then counted
     assert stats.get("log_count/ERROR", 0) == len(down_requested)  # one "gave up" line each
+
+
+# --- a crawler trap --------------------------------------------------------------------------
+
+TRAP_ROOT = "/bourse/actualites/marches/"
+
+
+class TrapServer(SiteServer):
+    """An endless site: every listing page has a next page, every article two new related."""
+
+    def __init__(self):
+        super().__init__(Site(now=SITE_NOW, articles={}, listings={TRAP_ROOT: []}))
+        self.by_path = {}
+
+    def _article(self, index: int):
+        article = make_article(random.Random(index), index, SITE_NOW, comments=0)
+        self.site.articles[article.article_id] = article
+        self.by_path[article.path] = (index, article)
+        return article
+
+    def _answer(self, path):
+        with self._lock:
+            self.requests[path] += 1
+            if path == "/robots.txt":
+                return 200, {}, b""
+            listing = re.fullmatch(re.escape(TRAP_ROOT) + r"(?:page-(\d+))?", path)
+            if listing:
+                number = int(listing.group(1) or 1)
+                ids = [self._article(number * 1000 + i).article_id for i in range(8)]
+                page = render.listing_page(self.site, TRAP_ROOT, number, number + 1, ids, [])
+                return 200, HTML, page.encode()
+            if path in self.by_path:
+                index, article = self.by_path[path]
+                article.related = [self._article(index * 10 + k).article_id for k in (1, 2)]
+                return 200, HTML, render.article_page(article, self.site).encode()
+        return 404, HTML, b"<h1>Page introuvable</h1>"
+
+
+def _trap_crawl(tmp_path, max_pages: str):
+    with TrapServer() as server:
+        args = {"start_urls": server.url(TRAP_ROOT), "max_pages": max_pages}
+        result = crawl(tmp_path, args, spider=SPIDER)
+        listing = re.compile(re.escape(TRAP_ROOT) + r"(?:page-\d+)?")
+        listing_pages = [p for p in server.requests if listing.fullmatch(p)]
+        articles = [p for p in server.requests if p in server.by_path]
+    return result, listing_pages, articles
+
+
+def test_an_endless_site_is_bounded_by_max_pages_and_depth(tmp_path):
+    result, listing_pages, articles = _trap_crawl(tmp_path, "3")
+    assert len(listing_pages) == 3
+    # 3 pages x 8 articles, each with 2 related at depth 2; their own related are too deep.
+    assert len(articles) == 3 * 8 * (1 + 2)
+    assert result["stats"]["finish_reason"] == "finished"
+    assert len(result["items"]) == len(articles)
+
+
+def test_control_the_trap_goes_as_far_as_the_bound_allows(tmp_path):
+    _, listing_pages, _ = _trap_crawl(tmp_path, "6")
+    assert len(listing_pages) == 6
