@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
+from scrapy.utils.misc import load_object
 from w3lib.url import file_uri_to_path
 
 from newscrawl import outcome
@@ -62,6 +63,7 @@ class IncrementalAddon:
     def __init__(self, crawler: Any):
         self.crawler = crawler
         self.lock: RunLock | None = None
+        self.active = False
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> IncrementalAddon:
@@ -72,7 +74,11 @@ class IncrementalAddon:
             return
         # Before the feeds add-on creates this run's folder: a refused run leaves no trace.
         # RunLocked propagates and fails the crawl; the crawl command maps it to EXIT_LOCKED.
-        self.lock = RunLock(settings.get("NEWSCRAWL_STATE_DIR") or "data/state").acquire()
+        # A shared store (NEWSCRAWL_STATE_STORE, set by distributed mode) has several writers
+        # by design, the workers of one crawl: no lock on a local folder then.
+        if not settings.get("NEWSCRAWL_STATE_STORE"):
+            self.lock = RunLock(settings.get("NEWSCRAWL_STATE_DIR") or "data/state").acquire()
+        self.active = True
         settings["EXTENSIONS"].set(EXTENSION, 0, priority="addon")
         settings["EXTENSIONS"].set(WATCHDOG, 0, priority="addon")
         settings["ITEM_PIPELINES"].set(PIPELINE, PIPELINE_ORDER, priority="addon")
@@ -143,7 +149,8 @@ class IncrementalExtension:
         self.wanted: dict[str, tuple[str, int]] = {}
         self.answered: set[str | None] = set()
         if self.enabled:
-            self.store = open_state(self.state_dir)
+            store = settings.get("NEWSCRAWL_STATE_STORE")
+            self.store = load_object(store)(crawler) if store else open_state(self.state_dir)
             self._recover()
             # Known entries stop pagination only after a run that crawled everything.
             self.trust_known = self.store.last_run_reason() == "finished"
@@ -152,7 +159,7 @@ class IncrementalExtension:
     @classmethod
     def from_crawler(cls, crawler: Any) -> IncrementalExtension:
         addon = crawler.get_addon(IncrementalAddon)
-        if addon is None or addon.lock is None:
+        if addon is None or not addon.active:
             raise NotConfigured("the spider does not use the crawl state")
         ext = cls(crawler, addon.lock)
         connect = crawler.signals.connect

@@ -55,24 +55,30 @@ def single_process_ids(site_server, run_crawl) -> set[str]:
 
 
 class Workers:
-    """N crawl workers of one crawl, each with its own output, log and SQLite state."""
+    """N crawl workers of one crawl, each with its own output and log.
 
-    def __init__(self, tmp_path: Path, site, redis_server, count: int, **settings: str):
-        self.feeds_dir = tmp_path / "worker-feeds"
+    They share one feeds folder and one state folder, as workers on one host would: each
+    must still write its own feeds, and the crawl state lives in Redis, not under a lock.
+    """
+
+    def __init__(
+        self, tmp_path: Path, site, redis_server, count: int, crawl: str = CRAWL, **settings: str
+    ):
+        self.feeds_dir = tmp_path / "worker-feeds" / crawl
         self.redis = redis_server
-        self.keys = CrawlKeys(CRAWL)
+        self.keys = CrawlKeys(crawl)
         self.outs, self.logs, self.processes = [], [], []
         for number in range(count):
-            out, log = tmp_path / f"worker-{number}.json", tmp_path / f"worker-{number}.log"
+            out, log = tmp_path / f"{crawl}-{number}.json", tmp_path / f"{crawl}-{number}.log"
             merged = {
                 **TEST_SETTINGS,
                 "CONCURRENT_REQUESTS": "2",
                 "NEWSCRAWL_REDIS_URL": redis_server.url,
-                "NEWSCRAWL_REDIS_CRAWL": CRAWL,
+                "NEWSCRAWL_REDIS_CRAWL": crawl,
                 "NEWSCRAWL_REDIS_POLL_INTERVAL": "0.1",
                 "MAX_IDLE_TIME_BEFORE_CLOSE": "1",
                 "NEWSCRAWL_FEEDS_DIR": str(self.feeds_dir),
-                "NEWSCRAWL_STATE_DIR": str(tmp_path / f"state-{number}"),
+                "NEWSCRAWL_STATE_DIR": str(tmp_path / "state"),
                 "LOG_FILE": str(log),
                 **settings,
             }
@@ -189,3 +195,23 @@ def test_workers_ride_out_a_redis_outage(
     stats = workers.finish()
     assert all(s.get("newscrawl/distributed/redis_outages", 0) >= 1 for s in stats)
     assert_one_record_per_article(feed_records(workers.feeds_dir), expected)
+
+
+def test_the_crawl_state_is_shared_in_redis(
+    tmp_path, site_server, run_crawl, gated_site, redis_server
+):
+    expected = single_process_ids(site_server, run_crawl)
+    first = Workers(tmp_path, gated_site, redis_server, 2)
+    first.wait_registered(gated_site)
+    first.finish()
+    client = redis_server.client()
+    known = client.hkeys("newscrawl:state:boursorama:articles")
+    assert {key.decode() for key in known} == expected
+
+    # The next crawl, by other workers, knows what the first one emitted: nothing is new.
+    second = Workers(tmp_path, gated_site, redis_server, 2, crawl="next-crawl")
+    second.wait_registered(gated_site)
+    stats = second.finish()
+    assert feed_records(second.feeds_dir) == []
+    assert sum(s.get("newscrawl/pages/listing", 0) for s in stats) >= 1
+    assert sum(s.get("newscrawl/pages/article", 0) for s in stats) == 0

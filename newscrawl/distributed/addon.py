@@ -11,6 +11,8 @@ COMPONENTS = {
     "SCHEDULER": "newscrawl.distributed.scheduler.LeasedRedisScheduler",
     "DUPEFILTER_CLASS": "newscrawl.distributed.dupefilter.RedisDupeFilter",
     "REQUEST_FINGERPRINTER_CLASS": "newscrawl.distributed.fingerprint.ArticleRequestFingerprinter",
+    # The incremental state in Redis, shared by the workers (and no per-folder run lock).
+    "NEWSCRAWL_STATE_STORE": "newscrawl.distributed.state.redis_state",
 }
 
 
