@@ -221,3 +221,12 @@ def test_control_without_the_cap_the_trap_does_not_end_by_itself(tmp_path):
         result = crawl(tmp_path, {"start_urls": site.url("/trap?n=0")}, settings)
     assert result["stats"]["finish_reason"] == "closespider_pagecount"
     assert len(result["items"]) > 40
+
+
+def test_gzip_members_and_trailing_junk():
+    data = _article(3)
+    two_members = gzip.compress(data[:100]) + gzip.compress(data[100:])
+    assert decode_strict(two_members, b"gzip", 10 * MIB) == data
+    assert decode_strict(gzip.compress(data) + b"\0\0junk", b"gzip", 10 * MIB) == data
+    with pytest.raises(IncompleteEncoding):  # a second member cut short is still caught
+        decode_strict(gzip.compress(data) + gzip.compress(data)[:40], b"gzip", 10 * MIB)

@@ -74,3 +74,14 @@ def test_control_scrapy_alone_reads_the_404_page_as_rules(tmp_path):
     with _site(page(RULES_FORBIDDING_ALL, 404)) as site:
         crawl(tmp_path, {"start_urls": site.url("/")}, {"DOWNLOADER_MIDDLEWARES": "{}"})
         assert site.paths() == ["/robots.txt"]
+
+
+def test_robots_redirected_to_a_private_address_counts_as_unreachable(tmp_path):
+    with ScriptedServer(host="127.0.0.2") as other:
+        other.routes["/robots.txt"] = page("User-agent: *\nAllow: /\n")
+        with _site(page("", 302, {"Location": other.url("/robots.txt")})) as site:
+            result = crawl(tmp_path, {"start_urls": site.url("/")})
+            assert site.paths() == ["/robots.txt"]
+        assert other.paths() == []
+    assert result["stats"]["newscrawl/blocked/loopback"] == 1
+    assert result["stats"]["newscrawl/blocked/robots_unreachable"] == 1

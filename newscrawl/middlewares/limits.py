@@ -72,8 +72,9 @@ def _inflate_stream(data: bytes, wbits: int, sink: _Sink, multi_member: bool) ->
             if not chunk and not tail:
                 raise IncompleteEncoding("deflate stream ends before its end marker")
         data = decompressor.unused_data
-        # Concatenated gzip members are one body; zero padding after the last is harmless.
-        if not (multi_member and data.strip(b"\x00")):
+        # Concatenated gzip members are one body; bytes after the last complete member that
+        # do not start another one (padding, junk some servers add) are not content.
+        if not (multi_member and data.startswith(b"\x1f\x8b")):
             return
 
 

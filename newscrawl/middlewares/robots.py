@@ -7,8 +7,10 @@ RFC 9309 section 2.3.1: 4xx ("unavailable") means no rules; 5xx or a network err
 * 2xx: the file's rules; 4xx (except 429): everything allowed, the error page is not parsed
   as rules;
 * 5xx, 429 (an overloaded server, like Google treats it), a timeout or any download error
-  after retries: the host is not crawled for this run, with one WARNING line saying why,
-  and each refused request counted under ``newscrawl/blocked/robots_unreachable``.
+  after retries, or a robots.txt this crawl refuses to read (redirected to a private
+  address, over DOWNLOAD_MAXSIZE): the host is not crawled for this run, with one WARNING
+  line saying why, and each refused request counted under
+  ``newscrawl/blocked/robots_unreachable``.
 
 ``NEWSCRAWL_ROBOTS_UNREACHABLE_ALLOW = True`` restores Scrapy's crawl-anyway behaviour.
 """
@@ -51,12 +53,14 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc, netloc):
-        # IgnoreRequest is a refusal on our side (e.g. the SSRF guard), not the server's
-        # state: the page request meets the same refusal, so keep Scrapy's handling.
-        if self.unreachable_allow or isinstance(exc, IgnoreRequest):
+        # Any way of not getting the rules counts, our own refusals included (a robots.txt
+        # redirected to a private address, an oversized or corrupt one): rules unread are
+        # not permission.
+        if self.unreachable_allow:
             super()._robots_error(exc, netloc)
             return
-        self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        if not isinstance(exc, IgnoreRequest):
+            self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
         self._unreachable(netloc, f"{type(exc).__name__}: {exc}")
 
     def _unreachable(self, netloc: str, why: str) -> None:
