@@ -165,6 +165,7 @@ class IncrementalExtension:
         connect = crawler.signals.connect
         connect(ext.spider_opened, signal=signals.spider_opened)
         connect(ext.request_scheduled, signal=signals.request_scheduled)
+        connect(ext.request_dropped, signal=signals.request_dropped)
         connect(ext.response_received, signal=signals.response_received)
         connect(ext.item_scraped, signal=signals.item_scraped)
         connect(ext.item_error, signal=signals.item_error)
@@ -217,6 +218,13 @@ class IncrementalExtension:
     def settled(self, request: Any) -> None:
         """The spider's errback: a request that failed for good is not carried over."""
         self.answered.add(request.meta.get("article_id"))
+
+    def request_dropped(self, request: Any, spider: Any = None) -> None:
+        # Refused by the duplicate filter: in distributed mode another worker already has
+        # this listing page, so it is not this run's to answer.
+        if request.meta.get("page_kind") == "listing":
+            self.stats.inc_value("newscrawl/run/listings_requested", -1)
+            self.listings_pending.discard(request.url)
 
     def request_scheduled(self, request: Any, spider: Any = None) -> None:
         article_id = request.meta.get("article_id")

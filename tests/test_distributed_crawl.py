@@ -64,6 +64,7 @@ class Workers:
     def __init__(
         self, tmp_path: Path, site, redis_server, count: int, crawl: str = CRAWL, **settings: str
     ):
+        tmp_path.mkdir(parents=True, exist_ok=True)
         self.feeds_dir = tmp_path / "worker-feeds" / crawl
         self.redis = redis_server
         self.keys = CrawlKeys(crawl)
@@ -142,6 +143,16 @@ def test_workers_together_write_what_one_process_writes(
     client = redis_server.client()
     assert client.zcard(workers.keys.queue) == 0
     assert client.smembers(workers.keys.workers) == set()
+
+    # A worker joining the finished crawl finds its start URLs seen: it fetches nothing,
+    # writes nothing, and its run is still a good one.
+    fetched = sum(gated_site.requests.values())
+    late = Workers(tmp_path / "late", gated_site, redis_server, 1)
+    [late_stats] = late.finish()
+    assert feed_records(late.feeds_dir) == []
+    assert late_stats["dupefilter/filtered"] == len(gated_site.site.listings)
+    assert late_stats["newscrawl/run/status"] == "ok"
+    assert sum(gated_site.requests.values()) == fetched
 
 
 def test_a_worker_killed_mid_crawl_loses_nothing(
