@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from newscrawl import outcome
+from newscrawl.incremental import local_path
 from newscrawl.items import Article, Comment
 from newscrawl.revisit import (
     RevisitPolicy,
@@ -322,3 +323,17 @@ def test_summary_line_is_one_line_of_key_values():
     assert "\n" not in line
     assert line.startswith("newscrawl run: status=failed new=3 changed=1 unchanged=2 failed=0 ")
     assert "duration=1.2s feeds=/f/{a.jsonl,b.csv} problems=feed write failed (1)" in line
+
+
+@pytest.mark.parametrize(
+    ("uri", "path"),
+    [
+        ("/data/feeds/run/articles.jsonl", "/data/feeds/run/articles.jsonl"),
+        ("data/feeds/articles.csv", "data/feeds/articles.csv"),
+        ("file:///data/feeds/a%20b.jsonl", "/data/feeds/a b.jsonl"),
+        ("s3://bucket/articles.jsonl", None),
+    ],
+)
+def test_recovery_checks_local_feed_files_only(uri, path):
+    # A remote feed cannot be checked: a killed run's articles are then fetched again.
+    assert local_path(uri) == path
