@@ -3,7 +3,8 @@
 Scrapy has stripped them since the fixes for GHSA-cjvr-mfj7-j4j8 (Cookie, 2.6.0),
 GHSA-cw9j-q3vf-hrrv (Authorization to another domain, 2.11.1) and GHSA-4qqq-9vqf-3h3f
 (Authorization on a scheme or port change, 2.11.2): these tests hold any Scrapy the pin
-admits to that.
+admits to that. The same pin covers the decompression bombs of GHSA-7j7m-v7m3-jqm7
+(2.11.1) and GHSA-2qfp-q593-8484 (brotli, 2.13.4 with brotli >= 1.2).
 """
 
 from __future__ import annotations
@@ -49,13 +50,21 @@ def test_credentials_do_not_cross_hosts_on_redirects(tmp_path):
     assert "SECRET-COOKIE" in self_headers["Cookie"]
 
 
-def test_the_scrapy_pin_excludes_versions_with_known_redirect_leaks():
+def _requirement(name: str) -> Requirement:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    (scrapy,) = [
+    (found,) = [
         Requirement(dep)
         for dep in project["project"]["dependencies"]
-        if Requirement(dep).name.lower() == "scrapy"
+        if Requirement(dep).name.lower() == name
     ]
-    for vulnerable in ("2.5.1", "2.11.0", "2.11.1"):
+    return found
+
+
+def test_the_pins_exclude_versions_with_known_leaks_and_bombs():
+    scrapy = _requirement("scrapy")
+    for vulnerable in ("2.5.1", "2.11.0", "2.11.1", "2.13.3"):
         assert not scrapy.specifier.contains(vulnerable), vulnerable
     assert scrapy.specifier.contains(version("scrapy"))
+    brotli = _requirement("brotli")
+    assert not brotli.specifier.contains("1.1.0")
+    assert brotli.specifier.contains(version("brotli"))
