@@ -197,8 +197,9 @@ class SsrfGuardMiddleware:
             from twisted.internet import reactor
 
             return await maybe_deferred_to_future(reactor.resolve(host))
-        except DNSLookupError:
-            # Let the download fail on its own and be counted as a DNS failure.
+        except Exception:  # noqa: BLE001 (a timeout, a malformed name...)
+            # No address, nothing to vet now: the download meets the same failure and is
+            # counted failed; were the name to resolve by then, the resolver vets it.
             return None
 
     def _block(self, request, reason: str, detail: str):
