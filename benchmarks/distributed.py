@@ -39,6 +39,9 @@ COMMON = {
     "CONCURRENT_REQUESTS": "16",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
     "LOG_LEVEL": "WARNING",
+    # Every run crawls every page: with the crawl state on, a run would skip what the one
+    # before emitted (the Redis state is shared by all the distributed runs).
+    "NEWSCRAWL_INCREMENTAL": "False",
 }
 
 NGINX_CONF = """
