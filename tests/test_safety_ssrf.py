@@ -107,13 +107,27 @@ def test_dns_rebinding_is_caught_on_the_address_actually_connected(tmp_path):
     with ScriptedServer() as start:
         start.routes["/secret"] = page(html("secret"))
         start.routes["/"] = page(html("start", links=[f"http://{REBIND_HOST}:{start.port}/secret"]))
+        # robots.txt off: its own look-ups would take the first answers of the fake DNS.
+        settings = {"ROBOTSTXT_OBEY": "False"}
         resolver = "tests.test_safety_support.RebindingResolver"
-        result = crawl(tmp_path, {"start_urls": start.url("/")}, {"TWISTED_DNS_RESOLVER": resolver})
+        settings["TWISTED_DNS_RESOLVER"] = resolver
+        result = crawl(tmp_path, {"start_urls": start.url("/")}, settings)
         assert start.count("/secret") == 0
         assert result["stats"]["newscrawl/blocked/at_connect"] >= 1
         assert "DNS rebinding" in result["log"]
 
         # Control: the same DNS answers with only the before-the-request check left.
-        resolver = "tests.test_safety_support.RebindingUnvettedResolver"
-        crawl(tmp_path, {"start_urls": start.url("/")}, {"TWISTED_DNS_RESOLVER": resolver})
+        settings["TWISTED_DNS_RESOLVER"] = "tests.test_safety_support.RebindingUnvettedResolver"
+        crawl(tmp_path, {"start_urls": start.url("/")}, settings)
         assert start.count("/secret") == 1
+
+
+def test_dns_rebinding_with_robots_txt_on_never_reaches_the_page(tmp_path):
+    with ScriptedServer() as start:
+        start.routes["/secret"] = page(html("secret"))
+        start.routes["/"] = page(html("start", links=[f"http://{REBIND_HOST}:{start.port}/secret"]))
+        settings = {"TWISTED_DNS_RESOLVER": "tests.test_safety_support.RebindingResolver"}
+        result = crawl(tmp_path, {"start_urls": start.url("/")}, settings)
+        assert start.count("/secret") == 0
+    # Whichever look-up turns private (robots.txt's or the page's), the host is refused.
+    assert result["stats"]["newscrawl/blocked/loopback"] >= 1
