@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.distributed.keys import CrawlKeys
-from newscrawl.distributed.merge import merge
+from newscrawl.distributed.merge import main, merge
 from tests.conftest import TEST_SETTINGS
 from tests.distributed_support import (
     GatedSiteServer,
@@ -139,6 +139,12 @@ def test_workers_together_write_what_one_process_writes(
     for article in gated_site.site.articles.values():
         if article.article_id in expected:
             assert gated_site.requests[article.path] == 1, article.path
+    # The merge command finds the workers' folders through Redis.
+    merged_dir = tmp_path / "merged"
+    assert main([str(merged_dir), "--redis-url", redis_server.url, "--crawl", CRAWL]) == 0
+    assert_one_record_per_article(feed_records(merged_dir), expected)
+    assert (merged_dir / "comments.csv").exists() and (merged_dir / "links.csv").exists()
+
     # Nothing left behind: queue and leases empty, workers unregistered.
     client = redis_server.client()
     assert client.zcard(workers.keys.queue) == 0
