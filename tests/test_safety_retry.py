@@ -214,8 +214,13 @@ def test_broken_transfers_are_retried_and_never_emitted_partial(faulty_site, tmp
     assert sorted(item["title"] for item in pages) == [f"page {n}" for n in range(4)]
     assert all(item["text"].endswith(END) for item in pages)
     for name in FAULTS:
-        assert faulty_site.count(f"/{name}-once") == 2
-        assert faulty_site.count(f"/{name}-always") == 3  # 1 + RETRY_TIMES
+        once, always = faulty_site.count(f"/{name}-once"), faulty_site.count(f"/{name}-always")
+        if name == "reset":
+            # Twisted itself resends a GET once when a reused keep-alive connection is
+            # reset, before Scrapy sees a failure: up to twice the attempts reach the server.
+            assert 2 <= once <= 3 and 3 <= always <= 6, (once, always)
+        else:
+            assert (once, always) == (2, 3), name  # always: 1 + RETRY_TIMES
     stats = result["stats"]
     failed = sum(v for k, v in stats.items() if k.startswith("newscrawl/failed/"))
     assert failed == 4  # the four /*-always pages, each with its reason
