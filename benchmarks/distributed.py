@@ -8,11 +8,12 @@ uses next to no CPU, so the workers have the machine's cores to themselves. With
 it falls back to the test suite's threaded Python server and says so: that server competes
 with the workers for the CPU and flattens the scaling.
 
-A private redis-server holds the frontier. Each run is a new crawl id; its clock starts when
-the first worker has queued the first request and stops when nothing is queued or leased
-any more (the workers' exit, MAX_IDLE_TIME_BEFORE_CLOSE later, is not counted). Pages are
-the listing and article pages the spiders parsed. A plain single-process crawl (no Redis,
-timed from process start to exit, start-up included) is printed for reference.
+A private redis-server holds the frontier. Each run is a new crawl id; its clock starts once
+every worker has registered (process start-up is not crawling) and stops when nothing is
+queued or leased any more (the workers' exit, MAX_IDLE_TIME_BEFORE_CLOSE later, is not
+counted). Pages are the requests handled in between, read from Redis. A plain
+single-process crawl (no Redis, timed from process start to exit, start-up included) is
+printed for reference.
 """
 
 from __future__ import annotations
@@ -140,11 +141,13 @@ def distributed_run(count: int, start_url: str, max_pages: int, redis, work: Pat
     crawl = f"bench-{count}-{os.getpid()}"
     keys = CrawlKeys(crawl)
     client = redis.client()
-    counts = client.register_script(
+    # -> {requests ever queued (the seen set), requests queued or leased now, workers}
+    probe = client.register_script(
         "local n = redis.call('ZCARD', KEYS[1]) "
-        "for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do "
+        "local workers = redis.call('SMEMBERS', KEYS[2]) "
+        "for _, w in ipairs(workers) do "
         "n = n + redis.call('ZCARD', ARGV[1] .. 'leased:' .. w) end "
-        "return {redis.call('SCARD', KEYS[3]), n}"
+        "return {redis.call('SCARD', KEYS[3]), n, #workers}"
     )
     processes, outs = [], []
     for number in range(count):
@@ -160,21 +163,27 @@ def distributed_run(count: int, start_url: str, max_pages: int, redis, work: Pat
         command = worker_command(out, spider_args(start_url, max_pages), settings)
         processes.append(subprocess.Popen(command, cwd=ROOT, env=_env()))
         outs.append(out)
+    # The clock starts once every worker is up (start-up is not crawling) and stops when
+    # nothing is queued or leased; pages are the requests handled in between.
     started = finished = None
+    done_before = 0
     while finished is None:
-        seen, outstanding = counts(keys=[keys.queue, keys.workers, keys.seen], args=[keys.base])
+        seen, outstanding, registered = probe(
+            keys=[keys.queue, keys.workers, keys.seen], args=[keys.base]
+        )
         now = time.perf_counter()
-        if started is None and seen:
-            started = now
+        if started is None and seen and registered == count:
+            started, done_before = now, seen - outstanding
         elif started is not None and not outstanding:
             finished = now
         if any(p.poll() not in (None, 0) for p in processes):
             raise RuntimeError("a worker failed")
-        time.sleep(0.02)
+        time.sleep(0.1)
     for process in processes:
         if process.wait(timeout=300) != 0:
             raise RuntimeError("a worker failed")
-    return {"pages": sum(pages_of(out) for out in outs), "seconds": finished - started}
+    parsed = sum(pages_of(out) for out in outs)
+    return {"pages": seen - done_before, "parsed": parsed, "seconds": finished - started}
 
 
 def main() -> None:
@@ -213,7 +222,8 @@ def main() -> None:
                     base = base or rate
                     print(
                         f"{count} worker(s): {run['pages']} pages in {run['seconds']:.1f} s = "
-                        f"{rate:.1f} pages/s, x{rate / base:.2f} of {counts[0]} worker(s)"
+                        f"{rate:.1f} pages/s, x{rate / base:.2f} of {counts[0]} worker(s) "
+                        f"({run['parsed']} pages parsed in all)"
                     )
         finally:
             redis.stop()
