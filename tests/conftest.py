@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
+    "NEWSCRAWL_RETRY_BACKOFF_BASE": "0.05",
     "LOG_LEVEL": "INFO",
 }
 

@@ -85,3 +85,20 @@ def test_robots_redirected_to_a_private_address_counts_as_unreachable(tmp_path):
         assert other.paths() == []
     assert result["stats"]["newscrawl/blocked/loopback"] == 1
     assert result["stats"]["newscrawl/blocked/robots_unreachable"] == 1
+
+
+def test_requests_waiting_for_robots_txt_all_obey_it(tmp_path):
+    # Several start URLs on one host reach the middleware while robots.txt is in flight.
+    def slow_rules(handler):
+        time.sleep(0.5)
+        page("User-agent: *\nDisallow: /private\n")(handler)
+
+    with ScriptedServer({"/robots.txt": slow_rules}) as site:
+        for n in range(6):
+            site.routes[f"/private{n}"] = page(html(f"private {n}"))
+        site.routes["/open"] = page(html("open"))
+        starts = [site.url(f"/private{n}") for n in range(6)] + [site.url("/open")]
+        result = crawl(tmp_path, {"start_urls": ",".join(starts)})
+        assert not [path for path in site.paths() if path.startswith("/private")]
+        assert site.count("/open") == 1
+    assert result["stats"]["robotstxt/forbidden"] == 6

@@ -21,7 +21,9 @@ import logging
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,22 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
         parser = Unreachable(why)
         self._parsers[netloc] = parser
         waiting.callback(parser)
+
+    async def robot_parser(self, request):
+        # Scrapy 2.19 lets every request that arrives while robots.txt is being fetched
+        # await the same Deferred; asFuture() hands the parser to the first and None
+        # ("allowed") to all the others. Each waiter gets its own Deferred instead.
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        waiter: Deferred = Deferred()
+
+        def relay(result):
+            waiter.callback(result)
+            return result
+
+        pending.addBoth(relay)
+        return await maybe_deferred_to_future(waiter)
 
     def process_request_2(self, rp, request):
         if isinstance(rp, Unreachable):

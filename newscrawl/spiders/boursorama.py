@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from newscrawl import incremental
+from newscrawl.middlewares.limits import BrokenBody, ResponseTooLarge
 from newscrawl.normalize.dates import parse_http_date
 from newscrawl.revisit import parse_refresh, parse_since
 from newscrawl.sites import boursorama as site
@@ -145,7 +147,16 @@ class BoursoramaSpider(scrapy.Spider):
         article.fetched_at = fetched_at(response)
         if article.article_id:
             self.requested_ids.add(article.article_id)
-        for entry in article.related:
+        # A related request past DEPTH_LIMIT would be dropped by DepthMiddleware after its id
+        # was taken, hiding the same article when a listing links it later.
+        depth_limit = self.crawler.settings.getint("DEPTH_LIMIT")
+        if depth_limit and response.meta.get("depth", 0) >= depth_limit:
+            if article.related:
+                self.crawler.stats.inc_value("newscrawl/related/beyond_depth", len(article.related))
+            related_to_follow = []
+        else:
+            related_to_follow = article.related
+        for entry in related_to_follow:
             if entry.url:
                 request = self._article_request(entry.url, related_from=article.article_id)
                 if request is not None:
@@ -154,6 +165,12 @@ class BoursoramaSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
+        if is_policy_skip(failure):
+            # robots.txt, the address guard or the page cap refused the request: the
+            # middleware that did counted it under its own reason; it is not a failure.
+            self.gate.settled(request)
+            self.logger.info("Skipped %s: %s", request.url, failure.value)
+            return
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"newscrawl/failed/{reason}")
         self.crawler.stats.inc_value("newscrawl/failed")
@@ -167,6 +184,14 @@ def listing_page_number(url: str) -> int:
     """The page a listing URL shows: ``.../page-3`` is 3, the listing root is 1."""
     match = _PAGE_SUFFIX.search(urlsplit(url).path)
     return int(match.group(1)) if match else 1
+
+
+def is_policy_skip(failure) -> bool:
+    """A request refused on purpose, as opposed to a page that could not be fetched whole."""
+    # HttpError and the body-size drops subclass IgnoreRequest but are real failures.
+    return failure.check(IgnoreRequest) is not None and not failure.check(
+        HttpError, ResponseTooLarge, BrokenBody
+    )
 
 
 def failure_reason(failure) -> str:
