@@ -110,6 +110,26 @@ class NginxSite:
         self.process.wait(timeout=30)
 
 
+# The five listings of the real crawl (DEFAULT_LISTINGS). One long listing would make the
+# crawl a chain: page N+1 is only known once page N is parsed, and a parsed page waits behind
+# the responses a worker already holds, so a second worker would mostly wait for links.
+LISTINGS = (
+    "/bourse/actualites/",
+    "/bourse/actualites/marches/",
+    "/bourse/actualites/societes/",
+    "/actualite-economique/",
+    "/patrimoine/actualites/",
+)
+
+
+def bench_site(articles: int):
+    """tests/site's benchmark site, its articles spread over the five listings."""
+    site = build_bench_site(articles)
+    ids = next(iter(site.listings.values()))
+    site.listings = {root: ids[i :: len(LISTINGS)] for i, root in enumerate(LISTINGS)}
+    return site
+
+
 def spider_args(start_url: str, max_pages: int) -> dict[str, str]:
     return {"start_urls": start_url, "max_pages": str(max_pages)}
 
@@ -192,10 +212,12 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4")
     options = parser.parse_args()
     counts = [int(n) for n in options.workers.split(",")]
-    site = build_bench_site(options.articles)
-    root = next(iter(site.listings))
-    max_pages = len(site.listing_pages(root))
-    print(f"site: {options.articles} articles, {max_pages} listing pages; {os.cpu_count()} CPUs")
+    site = bench_site(options.articles)
+    max_pages = max(len(site.listing_pages(root)) for root in site.listings)
+    print(
+        f"site: {options.articles} articles, {len(site.listings)} listings of up to "
+        f"{max_pages} pages; {os.cpu_count()} CPUs"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         work.chmod(0o755)  # nginx's unprivileged workers read the pages below it
@@ -208,7 +230,7 @@ def main() -> None:
         redis = RedisServer(work / "redis").start()
         try:
             with server:
-                start_url = server.url(root)
+                start_url = ",".join(server.url(root) for root in site.listings)
                 plain = plain_run(start_url, max_pages, work)
                 rate = plain["pages"] / plain["seconds"]
                 print(
