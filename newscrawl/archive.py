@@ -99,7 +99,7 @@ class WarcCaptureMiddleware:
         settings = crawler.settings
         directory = settings.get("NEWSCRAWL_ARCHIVE")
         if not directory:
-            raise NotConfigured("NEWSCRAWL_ARCHIVE is not set")
+            raise NotConfigured  # off unless asked for: no warning on every crawl
         max_size = settings.getint("NEWSCRAWL_ARCHIVE_MAX_SIZE")
         if max_size <= 0:
             raise ValueError("NEWSCRAWL_ARCHIVE_MAX_SIZE must be a positive number of bytes")
@@ -152,7 +152,7 @@ class WarcReplayMiddleware:
     def from_crawler(cls, crawler):
         paths = crawler.settings.getlist("NEWSCRAWL_REPLAY")
         if not paths:
-            raise NotConfigured("NEWSCRAWL_REPLAY is not set")
+            raise NotConfigured
         files = archive_files(paths)
         index = ArchiveIndex(files)
         logger.info("Replaying %d recorded URL(s) from %d WARC file(s)", len(index), len(files))

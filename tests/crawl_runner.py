@@ -1,15 +1,19 @@
 """Run one crawl in this process and write its items and stats as JSON.
 
-Tests start it in a subprocess (Twisted's reactor cannot be restarted inside pytest) with
-``python -m tests.crawl_runner OUT.json [-a NAME=VALUE]... [-s NAME=VALUE]...``.
+Tests start it in a subprocess (Twisted's reactor cannot be restarted inside pytest)
+through ``crawl_in_subprocess``, or by hand with
+``python -m tests.crawl_runner OUT.json [--spider NAME] [-a NAME=VALUE]... [-s NAME=VALUE]...``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import subprocess
 import sys
+from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -19,6 +23,46 @@ from scrapy.utils.project import get_project_settings
 
 def _pairs(values: list[str]) -> dict[str, str]:
     return dict(value.split("=", 1) for value in values)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def crawl_in_subprocess(
+    workdir: Path,
+    spider_args: dict[str, str],
+    settings: dict[str, str],
+    spider: str = "boursorama",
+    timeout: float = 300,
+) -> dict:
+    """Crawl in a fresh interpreter; {"items", "stats", "peak_rss_kb", "log"}.
+
+    Feeds and crawl state go under ``workdir`` unless ``settings`` says otherwise; a
+    non-zero exit fails the calling test with the end of stderr and of the log.
+    """
+    number = len(list(workdir.glob("crawl-*.json")))
+    out = workdir / f"crawl-{number}.json"
+    log = workdir / f"crawl-{number}.log"
+    merged = {
+        "NEWSCRAWL_FEEDS_DIR": str(workdir / "feeds"),
+        "NEWSCRAWL_STATE_DIR": str(workdir / "state"),
+        "LOG_FILE": str(log),
+        **settings,
+    }
+    command = [sys.executable, "-m", "tests.crawl_runner", str(out), "--spider", spider]
+    for name, value in spider_args.items():
+        command += ["-a", f"{name}={value}"]
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    completed = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    log_text = log.read_text(encoding="utf-8") if log.exists() else ""
+    assert completed.returncode == 0, completed.stderr[-3000:] + log_text[-3000:]
+    result = json.loads(out.read_text(encoding="utf-8"))
+    result["log"] = log_text
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,8 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import defer
 
 from newscrawl.middlewares.ssrf import GuardedResolver
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.crawl_runner import crawl_in_subprocess
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 
@@ -223,73 +219,5 @@ PROBE = {"SPIDER_MODULES": "tests.test_safety_support", "ITEM_PIPELINES": "{}"}
 
 def crawl(tmp_path: Path, spider_args: dict[str, str], settings: dict | None = None, spider=None):
     """Run one crawl in a subprocess (the reactor cannot restart); items, stats, log, RSS."""
-    number = len(list(tmp_path.glob("crawl-*.json")))
-    out = tmp_path / f"crawl-{number}.json"
-    log = tmp_path / f"crawl-{number}.log"
-    merged = {
-        **FAST,
-        **(PROBE if spider is None else {}),
-        "NEWSCRAWL_FEEDS_DIR": str(tmp_path / "feeds"),
-        "NEWSCRAWL_STATE_DIR": str(tmp_path / "state"),
-        "LOG_FILE": str(log),
-        **(settings or {}),
-    }
-    command = [sys.executable, "-m", "tests.test_safety_support", str(out)]
-    command += ["--spider", spider or ProbeSpider.name]
-    for name, value in spider_args.items():
-        command += ["-a", f"{name}={value}"]
-    for name, value in merged.items():
-        command += ["-s", f"{name}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    completed = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    log_text = log.read_text(encoding="utf-8") if log.exists() else ""
-    assert completed.returncode == 0, completed.stderr[-3000:] + log_text[-3000:]
-    result = json.loads(out.read_text(encoding="utf-8"))
-    result["log"] = log_text
-    return result
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m tests.test_safety_support OUT.json --spider NAME -a K=V -s K=V``."""
-    import argparse
-    import resource
-
-    from itemadapter import ItemAdapter
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.project import get_project_settings
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out")
-    parser.add_argument("--spider", default=ProbeSpider.name)
-    parser.add_argument("-a", dest="spider_args", action="append", default=[])
-    parser.add_argument("-s", dest="settings", action="append", default=[])
-    options = parser.parse_args(argv)
-
-    settings = get_project_settings()
-    settings.setdict(dict(v.split("=", 1) for v in options.settings), priority="cmdline")
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(options.spider)
-    items: list[dict] = []
-
-    def collect(item, **_):
-        items.append(ItemAdapter(item).asdict())
-
-    # A named function kept alive here: signal receivers are held by weak reference.
-    crawler.signals.connect(collect, signal=signals.item_scraped)
-    process.crawl(crawler, **dict(v.split("=", 1) for v in options.spider_args))
-    process.start()
-    result = {
-        "items": items,
-        "stats": crawler.stats.get_stats(),
-        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-    }
-    with open(options.out, "w", encoding="utf-8") as out:
-        json.dump(result, out, default=str, ensure_ascii=False)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    merged = {**FAST, **(PROBE if spider is None else {}), **(settings or {})}
+    return crawl_in_subprocess(tmp_path, spider_args, merged, spider or ProbeSpider.name)

@@ -5,6 +5,8 @@ The ratio of the two spiders' page rates is the cost of extraction and normalisa
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import scrapy
 
 from newscrawl.spiders.boursorama import split_arg
@@ -17,6 +19,8 @@ class LinkOnlySpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.start_list = split_arg(start_urls)
         self.max_pages = int(max_pages)
+        # The address guard lets the start hosts through, as for the boursorama spider.
+        self.start_hosts = {urlsplit(url).hostname for url in self.start_list} - {None}
 
     async def start(self):
         for url in self.start_list:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.site import render
@@ -154,7 +154,8 @@ def make_article(
 ) -> SiteArticle:
     slug = f"article-numero-{index}-{rng.choice(_WORDS)}"
     provider = PROVIDERS[index % len(PROVIDERS)]
-    published = (now - timedelta(hours=3 * index + 1)).replace(second=0, microsecond=0)
+    # Through UTC: wall-clock arithmetic would make up times that never existed (DST gap).
+    published = (now.astimezone(UTC) - timedelta(hours=3 * index + 1)).astimezone(PARIS)
     body = [" ".join(_sentence(rng) for _ in range(3)) for _ in range(paragraphs)]
     if padding_bytes:
         filler = []
@@ -164,7 +165,9 @@ def make_article(
     article_comments = [
         SiteComment(
             author=f"lecteur{index}_{n}",
-            when=min(published + timedelta(minutes=37 * (n + 1)), now),
+            when=min(published.astimezone(UTC) + timedelta(minutes=37 * (n + 1)), now).astimezone(
+                PARIS
+            ),
             text=_sentence(rng, 12),
         )
         for n in range(comments)
@@ -258,7 +261,7 @@ def build_bench_site(articles: int = 2000, seed: int = 11) -> Site:
     rng = random.Random(seed)
     now = SITE_NOW
     pages = [
-        make_article(rng, i, now, paragraphs=6, comments=10, padding_bytes=45_000)
+        make_article(rng, i, now, paragraphs=6, comments=10, padding_bytes=66_000)
         for i in range(articles)
     ]
     ids = [a.article_id for a in pages]
