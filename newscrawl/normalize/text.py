@@ -15,11 +15,21 @@ _MANY_NEWLINES = re.compile(r"\n{3,}")
 # Double-escaped entities ("&amp;#039;") survive one round of HTML decoding.
 _LEFTOVER_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Text that is already clean (the common case: every pipeline pass after the parser's)
-# is found by one scan instead of five substitutions.
-_NEEDS_WORK = re.compile(
+# is recognised by C-speed substring tests and one character-class scan.
+_ODD_CHARACTER = re.compile(
     r"[\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000\t\r\f\v\u200b\u200c\u200d\u2060\ufeff&]"
-    r"|  | \n|\n |\n\n\n"
 )
+_ODD_SEQUENCES = ("  ", " \n", "\n ", "\n\n\n")
+
+
+def _already_clean(value: str) -> bool:
+    return (
+        not value[0].isspace()
+        and not value[-1].isspace()
+        and not any(sequence in value for sequence in _ODD_SEQUENCES)
+        and not _ODD_CHARACTER.search(value)
+        and unicodedata.is_normalized("NFC", value)
+    )
 
 
 def clean_text(value: str | None) -> str | None:
@@ -30,12 +40,7 @@ def clean_text(value: str | None) -> str | None:
     """
     if not value:
         return None
-    if (
-        not value[0].isspace()
-        and not value[-1].isspace()
-        and not _NEEDS_WORK.search(value)
-        and unicodedata.is_normalized("NFC", value)
-    ):
+    if _already_clean(value):
         return value
     if _LEFTOVER_ENTITY.search(value):
         value = html.unescape(value)
