@@ -174,6 +174,10 @@ NEWSCRAWL_REDIS_POLL_INTERVAL = 0.25
 NEWSCRAWL_REDIS_RETRY_INTERVAL = 1.0
 # Socket timeout of each Redis call (s): calls run in the reactor thread.
 NEWSCRAWL_REDIS_TIMEOUT = 5.0
+# The add-on also sets NEWSCRAWL_STATE_STORE (not set here: settings.py would outrank the
+# add-on) so the incremental state lives in Redis, shared by the workers, under no run lock.
+# A state call waits this long (s) for an unreachable Redis before failing its item.
+NEWSCRAWL_REDIS_STATE_WAIT = 300.0
 # scrapy-redis's names: keep queue and seen set when a worker exits (other workers, or a
 # restarted one, carry on), and close a worker once nothing is queued or in flight anywhere
 # for this many seconds (0 = wait for work for ever).
