@@ -147,7 +147,9 @@ def merge(sources: list[Path], out_dir: Path, csv_style: str = "standard") -> Me
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m newscrawl.distributed.merge", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("out_dir", type=Path, help="folder for the merged feeds")
     parser.add_argument("sources", type=Path, nargs="*", help="worker feed folders or files")
     parser.add_argument("--redis-url", help="with --crawl: read the folders from Redis")
