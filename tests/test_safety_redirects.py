@@ -15,7 +15,8 @@ from importlib.metadata import version
 
 from packaging.requirements import Requirement
 
-from tests.test_safety_support import ROOT, ScriptedServer, crawl, html, page
+from tests.crawl_runner import ROOT
+from tests.test_safety_support import ScriptedServer, crawl, html, page
 
 SECRET = {"Authorization": "Bearer SECRET-TOKEN"}
 
