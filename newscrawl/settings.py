@@ -4,6 +4,8 @@ Each block below belongs to one component; components read their values from
 ``crawler.settings`` in ``from_crawler`` so ``-s NAME=VALUE`` overrides any of them.
 """
 
+from newscrawl import feeds as _feeds
+
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
@@ -77,15 +79,7 @@ ADDONS = {
 }
 # Listed here, not only by the add-on, because -o/-O check format names before add-ons run:
 # "-O comments.csv:comments_csv" needs them. Bare .csv is the articles table.
-FEED_EXPORTERS = {
-    "articles_csv": "newscrawl.exporters.ArticlesCsvExporter",
-    "comments_csv": "newscrawl.exporters.CommentsCsvExporter",
-    "links_csv": "newscrawl.exporters.LinksCsvExporter",
-    "csv": "newscrawl.exporters.ArticlesCsvExporter",
-    "jsonlines": "newscrawl.exporters.JsonLinesExporter",
-    "jsonl": "newscrawl.exporters.JsonLinesExporter",
-    "json": "newscrawl.exporters.JsonExporter",
-}
+FEED_EXPORTERS = dict(_feeds.EXPORTERS)
 # False = no default feeds (only what -o / -O / FEEDS ask for).
 NEWSCRAWL_FEEDS_ENABLED = True
 # Root of the per-run feed folders, relative to the working directory.
