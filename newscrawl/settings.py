@@ -33,6 +33,8 @@ METAREFRESH_ENABLED = False
 # Listing page -> article -> "A lire aussi" article -> its related articles.
 DEPTH_LIMIT = 2
 DEPTH_PRIORITY = 0
+# Each article once per crawl, whatever host or query string its links carry.
+REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprint.ArticleRequestFingerprinter"
 # How many pages of each listing the spider follows (spider argument max_pages overrides).
 NEWSCRAWL_MAX_PAGES = 3
 # Hosts that are the site itself (links to them are followed; start URL hosts are added).

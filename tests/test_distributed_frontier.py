@@ -10,16 +10,17 @@ import pytest
 from scrapy import Request, Spider
 from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
 from scrapy.utils.request import RequestFingerprinter
 from scrapy.utils.test import get_crawler
 
 from newscrawl.distributed import scheduler as scheduler_module
 from newscrawl.distributed.addon import COMPONENTS, DistributedAddon
-from newscrawl.distributed.fingerprint import ArticleRequestFingerprinter
 from newscrawl.distributed.frontier import LeasedQueue
 from newscrawl.distributed.keys import CrawlKeys
 from newscrawl.distributed.merge import registered_folders
 from newscrawl.distributed.scheduler import LeasedRedisScheduler
+from newscrawl.fingerprint import ArticleRequestFingerprinter
 from tests.distributed_support import RedisServer
 
 ARTICLE = "https://www.boursorama.com/bourse/actualites/un-titre-" + "a" * 32
@@ -147,7 +148,10 @@ def test_the_addon_switches_components_only_with_a_redis_url():
     settings.set("SCHEDULER", "my.Scheduler", priority="cmdline")
     DistributedAddon().update_settings(settings)
     assert settings["DUPEFILTER_CLASS"] == COMPONENTS["DUPEFILTER_CLASS"]
-    assert settings["REQUEST_FINGERPRINTER_CLASS"] == COMPONENTS["REQUEST_FINGERPRINTER_CLASS"]
+    # Workers key articles on their id through the project-wide fingerprinter.
+    assert get_project_settings()["REQUEST_FINGERPRINTER_CLASS"] == (
+        "newscrawl.fingerprint.ArticleRequestFingerprinter"
+    )
     assert settings["SCHEDULER"] == "my.Scheduler"  # the command line still wins
 
 
@@ -177,6 +181,8 @@ def attached(redis_server, tmp_path=None, **settings):
             "NEWSCRAWL_REDIS_RETRY_INTERVAL": 0,
             "NEWSCRAWL_REDIS_TIMEOUT": 1,
             **COMPONENTS,
+            # As in the project: articles keyed on their id.
+            "REQUEST_FINGERPRINTER_CLASS": get_project_settings()["REQUEST_FINGERPRINTER_CLASS"],
             **settings,
         },
     )

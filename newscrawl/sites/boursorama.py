@@ -1015,7 +1015,12 @@ def _current_page(pagination, page_url: str) -> int:
     text = (_inline(active) or "") if active is not None else ""
     if text.isdigit():
         return int(text)
-    match = _PAGE_NUMBER.search(urlsplit(page_url).path)
+    return listing_page_number(page_url)
+
+
+def listing_page_number(url: str) -> int:
+    """The page a listing URL shows: ``.../page-3`` is 3, the listing root is 1."""
+    match = _PAGE_NUMBER.search(urlsplit(url).path)
     return int(match.group(1)) if match else 1
 
 
@@ -1026,6 +1031,7 @@ __all__ = [
     "decode_data_rel",
     "is_article_url",
     "is_listing_url",
+    "listing_page_number",
     "parse_article",
     "parse_listing",
     "section_from_url",

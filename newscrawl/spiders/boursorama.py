@@ -7,7 +7,6 @@ and normalisation in the item pipelines.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -21,8 +20,6 @@ from newscrawl.middlewares.limits import BrokenBody, ResponseTooLarge
 from newscrawl.normalize.dates import parse_http_date
 from newscrawl.revisit import parse_refresh, parse_since
 from newscrawl.sites import boursorama as site
-
-_PAGE_SUFFIX = re.compile(r"/page-(\d+)/?$")
 
 DEFAULT_LISTINGS = (
     "https://www.boursorama.com/bourse/actualites/",
@@ -56,7 +53,7 @@ class BoursoramaSpider(scrapy.Spider):
         self.start_list = split_arg(start_urls) or list(DEFAULT_LISTINGS)
         self._max_pages_arg = max_pages
         self.start_hosts = {urlsplit(url).hostname for url in self.start_list} - {None}
-        self.requested_ids: set[str] = set()
+        self.admitted: dict[str, bool] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -82,7 +79,7 @@ class BoursoramaSpider(scrapy.Spider):
                 if request is not None:
                     yield request
             else:
-                yield self._listing_request(url, page=listing_page_number(url))
+                yield self._listing_request(url, page=site.listing_page_number(url))
 
     # --- requests ------------------------------------------------------------------------
 
@@ -97,14 +94,12 @@ class BoursoramaSpider(scrapy.Spider):
 
     def _article_request(self, url: str, listed=None, **meta) -> scrapy.Request | None:
         article_id = site.article_id_from_url(url)
+        # Known to the crawl state and not due for a re-visit: not fetched. Asked once per
+        # article; repeated links to it are the duplicate filter's (newscrawl.fingerprint).
         if article_id is not None:
-            # The same article is linked under several hosts and query strings.
-            if article_id in self.requested_ids:
-                self.crawler.stats.inc_value("newscrawl/articles/already_requested")
-                return None
-            self.requested_ids.add(article_id)
-            # Known to the crawl state and not due for a re-visit: not fetched.
-            if not self.gate.admit(article_id, listed):
+            if article_id not in self.admitted:
+                self.admitted[article_id] = self.gate.admit(article_id, listed)
+            if not self.admitted[article_id]:
                 return None
         return scrapy.Request(
             url,
@@ -145,18 +140,7 @@ class BoursoramaSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newscrawl/pages/article")
         article = site.parse_article(response.selector, response.url)
         article.fetched_at = fetched_at(response)
-        if article.article_id:
-            self.requested_ids.add(article.article_id)
-        # A related request past DEPTH_LIMIT would be dropped by DepthMiddleware after its id
-        # was taken, hiding the same article when a listing links it later.
-        depth_limit = self.crawler.settings.getint("DEPTH_LIMIT")
-        if depth_limit and response.meta.get("depth", 0) >= depth_limit:
-            if article.related:
-                self.crawler.stats.inc_value("newscrawl/related/beyond_depth", len(article.related))
-            related_to_follow = []
-        else:
-            related_to_follow = article.related
-        for entry in related_to_follow:
+        for entry in article.related:
             if entry.url:
                 request = self._article_request(entry.url, related_from=article.article_id)
                 if request is not None:
@@ -178,12 +162,6 @@ class BoursoramaSpider(scrapy.Spider):
         self.logger.warning(
             "Failed %s page %s: %s", request.meta.get("page_kind", "?"), request.url, reason
         )
-
-
-def listing_page_number(url: str) -> int:
-    """The page a listing URL shows: ``.../page-3`` is 3, the listing root is 1."""
-    match = _PAGE_SUFFIX.search(urlsplit(url).path)
-    return int(match.group(1)) if match else 1
 
 
 def is_policy_skip(failure) -> bool:

@@ -1,8 +1,10 @@
 """One fingerprint per article, whatever URL leads to it.
 
-The same article is linked under several hosts and query strings. In one process the
-spider's ``requested_ids`` set requests it once; across workers the shared seen set has to,
-so article pages are fingerprinted on their 32-hex id alone. Everything else keeps Scrapy's
+The same article is linked under several hosts and query strings. Keyed on its 32-hex id,
+the duplicate filter (Scrapy's in one process, the shared Redis set across workers) lets
+it be requested once per crawl. Being the duplicate filter's job, this happens after the
+spider middlewares: a link dropped by DEPTH_LIMIT or as off-site does not use up the
+article, which a later listing link may still reach. Everything else keeps Scrapy's
 default fingerprint, and so does a redirect's follow-up: a moved article keeps its id in the
 new URL, and keyed on the id the follow-up would be taken for a duplicate of the request
 that was redirected.
