@@ -11,14 +11,11 @@ ratio, measured in the same run, not absolute rates across runs.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from tests.crawl_runner import crawl_in_subprocess
 from tests.site.model import build_bench_site
 from tests.site.server import SiteServer
 
@@ -26,7 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def crawl(spider: str, start_url: str, max_pages: int, workdir: Path) -> dict:
-    out = workdir / f"{spider}.json"
     settings = {
         "SPIDER_MODULES": "newscrawl.spiders,benchmarks.spiders",
         "DOWNLOAD_DELAY": "0",
@@ -34,17 +30,11 @@ def crawl(spider: str, start_url: str, max_pages: int, workdir: Path) -> dict:
         "CONCURRENT_REQUESTS": "16",
         "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
         "LOG_LEVEL": "WARNING",
-        "NEWSCRAWL_FEEDS_DIR": str(workdir / "feeds"),
-        "NEWSCRAWL_STATE_DIR": str(workdir / "state"),
     }
-    command = [sys.executable, "-m", "tests.crawl_runner", str(out), "--spider", spider]
-    command += ["-a", f"start_urls={start_url}", "-a", f"max_pages={max_pages}"]
-    for name, value in settings.items():
-        command += ["-s", f"{name}={value}"]
+    spider_args = {"start_urls": start_url, "max_pages": str(max_pages)}
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    result = crawl_in_subprocess(workdir, spider_args, settings, spider=spider, timeout=3600)
     elapsed = time.perf_counter() - started
-    result = json.loads(out.read_text(encoding="utf-8"))
     pages = result["stats"].get("response_received_count", 0)
     return {
         "pages": pages,
@@ -62,7 +52,8 @@ def main() -> None:
     site = build_bench_site(options.articles)
     root = next(iter(site.listings))
     max_pages = len(site.listing_pages(root))
-    page_kb = sum(len(b) for _, _, b in site.routes().values()) / len(site.routes()) / 1024
+    routes = site.routes()
+    page_kb = sum(len(body) for _, _, body in routes.values()) / len(routes) / 1024
     print(f"site: {options.articles} articles, {max_pages} listing pages, ~{page_kb:.0f} KB/page")
     with SiteServer(site) as server, tempfile.TemporaryDirectory() as tmp:
         results = {}

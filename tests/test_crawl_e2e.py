@@ -15,6 +15,8 @@ def test_crawl_finds_exactly_the_reachable_articles(site_server, run_crawl):
 
     ids = [item["article_id"] for item in result["items"]]
     assert len(ids) == len(set(ids)), "an article was emitted twice"
+    # Not even fetched twice: the pipeline found no duplicate to drop.
+    assert "newscrawl/duplicates" not in result["stats"]
     assert set(ids) == expected.crawled_ids
     assert not set(ids) & expected.not_crawled_ids
 
@@ -33,7 +35,10 @@ def test_crawl_finds_exactly_the_reachable_articles(site_server, run_crawl):
 
 def test_each_page_is_requested_once_and_offsite_never(site_server, run_crawl):
     expected = site_server.expectations
-    run_crawl({"start_urls": _listing_urls(site_server)})
+    result = run_crawl({"start_urls": _listing_urls(site_server)})
+    # The off-site host is not this server: only the stats can show it was not requested.
+    assert result["stats"]["offsite/filtered"] == 1
+    assert result["stats"]["dupefilter/filtered"] >= 1  # the article linked with ?xtor=
 
     for article in site_server.site.articles.values():
         times = site_server.requests[article.path]

@@ -6,6 +6,8 @@ a stand-in for the engine's in-progress set, and its timer is driven by hand.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from scrapy import Request, Spider
 from scrapy.exceptions import DontCloseSpider
@@ -221,7 +223,8 @@ def test_an_article_under_two_urls_is_queued_once(client, redis_server):
 
 def test_a_worker_stays_open_while_anyone_holds_a_lease(client, redis_server, monkeypatch):
     clock = iter(range(100, 200))
-    monkeypatch.setattr(scheduler_module.time, "monotonic", lambda: next(clock))
+    # Only the scheduler's clock: redis-py reads time.monotonic too.
+    monkeypatch.setattr(scheduler_module, "time", SimpleNamespace(monotonic=lambda: next(clock)))
     scheduler, _ = attached(redis_server, MAX_IDLE_TIME_BEFORE_CLOSE=5)
     other = queue_for(client, "other")
     other.push(Request(ARTICLE))
