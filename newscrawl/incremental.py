@@ -31,8 +31,9 @@ from scrapy.utils.misc import load_object
 from w3lib.url import file_uri_to_path
 
 from newscrawl import outcome
+from newscrawl.fetchtime import fetched_at
 from newscrawl.items import Article
-from newscrawl.normalize.dates import parse_date, parse_http_date
+from newscrawl.normalize.dates import parse_date
 from newscrawl.revisit import Decision, RevisitPolicy, fingerprint, parse_duration, parse_iso
 from newscrawl.runlock import RunLock
 from newscrawl.state import DISCARDED, RECOVERED, CrawlState, Visit, open_state
@@ -179,7 +180,7 @@ class IncrementalExtension:
 
     def listed(self, entry: Any, response: Any) -> Listed:
         """Read a listing entry: its comment count, and its date against the page's clock."""
-        now = parse_http_date(response.headers.get(b"Date")) or self.started
+        now = datetime.fromisoformat(fetched_at(response))
         raw = entry.date_raw
         return Listed(
             article_id=entry.article_id,

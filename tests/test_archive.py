@@ -16,8 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,6 +34,7 @@ from newscrawl.archive import WarcCaptureMiddleware, WarcReplayMiddleware
 from newscrawl.archive_reader import ArchiveIndex, archive_files, complete_records
 from newscrawl.archive_recover import recover
 from newscrawl.archive_writer import HttpExchange, RotatingWarcWriter, http_block
+from newscrawl.fetchtime import fetched_at
 
 ROOT = Path(__file__).resolve().parent.parent
 DATE = "Mon, 21 Oct 2024 10:54:00 GMT"
@@ -142,14 +142,6 @@ class SmallSite:
                 pass
 
         return Handler
-
-
-def fetched_at(response) -> str:
-    """The project spider's rule: the Date header, else the record time in meta, else now."""
-    date = response.headers.get(b"Date")
-    if date:
-        return parsedate_to_datetime(date.decode()).astimezone(UTC).isoformat(timespec="seconds")
-    return response.meta.get("newscrawl_fetched_at") or datetime.now(UTC).isoformat()
 
 
 class ProbeSpider(scrapy.Spider):
@@ -279,6 +271,18 @@ def _records(path: Path) -> list[tuple[str, str | None, str | None]]:
     return out
 
 
+def _record_time(folder: Path, uri: str) -> str:
+    """The WARC-Date of the response record for ``uri``, as ISO 8601 UTC to the second."""
+    for path in sorted(folder.glob("*.warc.gz")):
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                target = record.rec_headers.get_header("WARC-Target-URI")
+                if record.rec_type == "response" and target == uri:
+                    stamp = record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00")
+                    return datetime.fromisoformat(stamp).replace(microsecond=0).isoformat()
+    raise AssertionError(f"no response record for {uri}")
+
+
 def _warcio(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "warcio.cli", *args], capture_output=True, text=True, timeout=60
@@ -314,6 +318,10 @@ def test_replay_with_server_stopped_gives_the_live_items(captured, crawl):
     for url, item in live_items.items():
         for field, value in item.items():
             assert replay_items[url][field] == value, (url, field)
+    # A page without a Date header: the replay (a new process, seconds later) takes the time
+    # from the record, not from its own clock.
+    nodate = captured["base"] + "/nodate"
+    assert replay_items[nodate]["fetched_at"] == _record_time(captured["archive"], nodate)
 
     stats = replay["stats"]
     assert "newscrawl/replay/missing" not in stats
@@ -337,7 +345,9 @@ def test_items_cover_the_awkward_cases(captured):
     assert items[base + "/chunked"]["title"] == "En morceaux"
     # Without a Date header fetched_at comes from the record time, not from the Date of others.
     assert items[base + "/"]["fetched_at"] == "2024-10-21T10:54:00+00:00"
-    assert items[base + "/nodate"]["fetched_at"] != "2024-10-21T10:54:00+00:00"
+    assert items[base + "/nodate"]["fetched_at"] == _record_time(
+        captured["archive"], base + "/nodate"
+    )
     # b was linked twice with its query in two orders: fetched once.
     assert captured["hits"].count("/b") == 1
 

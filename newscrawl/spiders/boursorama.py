@@ -7,7 +7,6 @@ and normalisation in the item pipelines.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import scrapy
@@ -16,8 +15,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from newscrawl import incremental
+from newscrawl.fetchtime import fetched_at
 from newscrawl.middlewares.limits import BrokenBody, ResponseTooLarge
-from newscrawl.normalize.dates import parse_http_date
 from newscrawl.revisit import parse_refresh, parse_since
 from newscrawl.sites import boursorama as site
 
@@ -181,14 +180,3 @@ def failure_reason(failure) -> str:
     if failure.check(TimeoutError, TCPTimedOutError):
         return "timeout"
     return type(failure.value).__name__
-
-
-def fetched_at(response) -> str:
-    """When the page was fetched: its Date header, else the archive's record time, else now."""
-    when = parse_http_date(response.headers.get(b"Date"))
-    if when is None:
-        recorded = response.meta.get("newscrawl_fetched_at")
-        if recorded:
-            return recorded
-        when = datetime.now(UTC)
-    return when.astimezone(UTC).isoformat(timespec="seconds")
