@@ -91,16 +91,12 @@ class ValidationPipeline(_StatsPipeline):
         return item
 
 
-class DeduplicationPipeline:
+class DeduplicationPipeline(_StatsPipeline):
     """One record per article id (or URL when the page has no id) and version in a crawl."""
 
     def __init__(self, stats):
-        self.stats = stats
+        super().__init__(stats)
         self.seen: set[tuple[str, int]] = set()
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
 
     def process_item(self, item):
         if not isinstance(item, Article):

@@ -32,12 +32,10 @@ METAREFRESH_ENABLED = False
 # --- Crawl shape -------------------------------------------------------------------------
 # Listing page -> article -> "A lire aussi" article -> its related articles.
 DEPTH_LIMIT = 2
-# Breadth first: listings, then their articles, then related ones. An article reached first
+# Shallow first: listings, then their articles, then related ones. An article reached first
 # through a related link at the depth limit would not have its own related links followed,
 # even when a listing links it too; shallow-first ordering makes that rare.
 DEPTH_PRIORITY = 1
-SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
-SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # Each article once per crawl, whatever host or query string its links carry.
 REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprint.ArticleRequestFingerprinter"
 # How many pages of each listing the spider follows (spider argument max_pages overrides).

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.crawl_runner import crawl_in_subprocess
+from tests.distributed_support import RedisServer
 from tests.site.model import build_site
 from tests.site.server import SiteServer
 
@@ -33,3 +34,14 @@ def run_crawl(tmp_path):
         )
 
     return run
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A real redis-server on a free 127.0.0.1 port, shared by a test module.
+
+    Tests that stop and restart Redis override this with a fixture of their own.
+    """
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()

@@ -23,7 +23,6 @@ from newscrawl.distributed.keys import CrawlKeys
 from newscrawl.distributed.merge import registered_folders
 from newscrawl.distributed.scheduler import LeasedRedisScheduler
 from newscrawl.fingerprint import ArticleRequestFingerprinter
-from tests.distributed_support import RedisServer
 
 ARTICLE = "https://www.boursorama.com/bourse/actualites/un-titre-" + "a" * 32
 SAME_ARTICLE = "https://bourse.boursobank.com/bourse/actualites/autre-titre-" + "a" * 32 + "?x=1"
@@ -36,13 +35,6 @@ class UnitSpider(Spider):
 
     def parse(self, response):
         pass
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

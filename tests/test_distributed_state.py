@@ -10,16 +10,8 @@ import pytest
 
 from newscrawl.distributed.state import RedisState
 from newscrawl.state import COMMITTED, DISCARDED, SqliteState, Visit
-from tests.distributed_support import RedisServer
 
 BASE = "newscrawl:state:unit:"
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

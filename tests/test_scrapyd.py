@@ -11,7 +11,6 @@ import json
 import os
 import queue
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ import pytest
 
 from newscrawl.state import open_state
 from tests.runs import ROOT, listing_urls, read_jsonl
+from tests.site.server import free_port
 
 PROJECT_FILES = ("scrapy.cfg", "pyproject.toml", "setup.py", "README.md")
 
@@ -40,12 +40,6 @@ def copy_project(target: Path) -> Path:
     if not (target / "README.md").exists():  # pyproject names it; its text does not matter here
         (target / "README.md").write_text("newscrawl\n", encoding="utf-8")
     return target
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Scrapyd:

@@ -9,7 +9,8 @@
 - ``scheduler``: scrapy-redis's scheduler made to fit Scrapy 2.19 and the leases; it keeps
   requests in memory while Redis is unreachable and closes a worker only once the whole
   frontier has been empty for ``MAX_IDLE_TIME_BEFORE_CLOSE`` seconds.
-- ``fingerprint``/``dupefilter``: one fingerprint per article id, shared by every worker.
+- ``dupefilter``: the seen set, shared by every worker, keyed with the project's one
+  fingerprint per article id (``newscrawl/fingerprint.py``).
 - ``state``: the incremental crawl state in Redis.
 - ``merge``: ``python -m newscrawl.distributed.merge`` turns the workers' feeds into one set.
 """

@@ -1,7 +1,7 @@
 """scrapy-redis's duplicate filter, fitted to Scrapy 2.19.
 
 scrapy-redis 0.9.1 computes its own SHA1 of method, URL and body, so the project's
-``REQUEST_FINGERPRINTER_CLASS`` (the article-id fingerprint of distributed mode) would be
+``REQUEST_FINGERPRINTER_CLASS`` (the article-id fingerprint, ``newscrawl/fingerprint.py``) would be
 ignored; it builds itself from ``spider.settings`` rather than the crawler; and its
 ``close()`` deletes the seen set, which a crawl shared by several workers must keep. This
 subclass takes the crawler's fingerprinter, is built with ``from_crawler``, and leaves

@@ -12,9 +12,7 @@ from datetime import UTC, datetime
 from newscrawl.items import Article
 from newscrawl.normalize.dates import parse_date, to_iso
 from newscrawl.normalize.outlets import clean_body, parse_provider, split_credit
-from newscrawl.normalize.text import clean_inline, clean_text
-
-PARAGRAPH_BREAK = "\n\n"
+from newscrawl.normalize.text import PARAGRAPH_BREAK, clean_inline, clean_text
 
 # Fields whose text is one line by nature; every other string keeps its paragraph breaks.
 _INLINE_FIELDS = frozenset(

@@ -6,6 +6,9 @@ import html
 import re
 import unicodedata
 
+# Between the paragraphs of a body or a comment; clean_text keeps it, nothing else.
+PARAGRAPH_BREAK = "\n\n"
+
 # Non-breaking, thin and zero-width spaces are common in French typography ("12 000 €",
 # "Otan :") and in CMS output; readers and CSV users want plain spaces.
 _SPACE_LIKE = re.compile(r"[\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000\t\r\f\v ]+")

@@ -23,9 +23,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from newscrawl.items import Article, Comment, Image, RelatedArticle
-from newscrawl.normalize.text import clean_inline, clean_text
-
-PARAGRAPH_BREAK = "\n\n"
+from newscrawl.normalize.text import PARAGRAPH_BREAK, clean_inline, clean_text
 
 # /<section>/actualites/<slug>-<32 hex>: the 32-hex tail is the article's stable id.
 _ARTICLE_PATH = re.compile(r"^/[^/]+/actualites/(?:[^/]+/)*(?:[^/]*-)?([0-9a-f]{32})/?$")

@@ -6,6 +6,7 @@ and sends the site's fixed clock as the ``Date`` header so crawls are reproducib
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections import Counter
 from datetime import UTC
@@ -14,6 +15,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 from tests.site.model import Site
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now, for servers that cannot bind port 0 themselves."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class SiteServer:
