@@ -114,3 +114,8 @@ class Article:
     """Language of the text."""
     version: int = 1
     """1 the first time an article is emitted; +1 each time a later crawl finds it changed."""
+
+
+def article_key(article_id: str | None, url: str | None) -> str | None:
+    """What identifies an article across pages, runs and workers: its id, else its URL."""
+    return article_id or url
