@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.crawl_runner import crawl_in_subprocess
 from tests.site.model import build_bench_site
 from tests.site.server import SiteServer
+from tests.support.crawl_runner import crawl_in_subprocess
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -29,9 +29,9 @@ import time
 from pathlib import Path
 
 from newscrawl.distributed.keys import CrawlKeys
-from tests.distributed_support import RedisServer, free_port, worker_command
 from tests.site.model import build_bench_site
 from tests.site.server import SiteServer
+from tests.support.distributed_support import RedisServer, free_port, worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMON = {

@@ -1,51 +1,13 @@
-"""Finish the WARC file of a capture that was killed: ``python -m newscrawl.archive_recover``.
+"""``python -m newscrawl.archive_recover``: the old name of ``python -m newscrawl.archive.recover``.
 
-A killed capture leaves ``<name>.warc.gz.open``. This copies its complete records, byte for
-byte, to ``<name>.warc.gz`` and leaves out a record cut by the kill, so the result passes
-``warcio check``. The ``.open`` file is left in place for the user to delete.
+Kept so cron jobs and notes that use it keep working.
 """
 
-from __future__ import annotations
-
-import argparse
 import sys
-from pathlib import Path
 
-from newscrawl.archive_reader import complete_records
-from newscrawl.archive_writer import OPEN_SUFFIX
+from newscrawl.archive.recover import main, recover
 
-
-def recover(path: str | Path, dest: str | Path | None = None) -> tuple[Path, int, list[str]]:
-    """Write the complete records of ``path`` to ``dest``; returns (dest, records, problems)."""
-    path = Path(path)
-    if dest is None:
-        if not path.name.endswith(OPEN_SUFFIX):
-            raise ValueError(f"{path} is not an unfinished capture (*{OPEN_SUFFIX})")
-        dest = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
-    dest = Path(dest)
-    problems: list[str] = []
-    end = count = 0
-    for _record, offset, length in complete_records(path, problems):
-        # One gzip member per record, written in order: the good records are a prefix.
-        end = offset + length
-        count += 1
-    with open(path, "rb") as stream:
-        kept = stream.read(end)
-    with open(dest, "xb") as out:
-        out.write(kept)
-    return dest, count, problems
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="+", help="*.warc.gz.open files left by a killed crawl")
-    options = parser.parse_args(argv)
-    for name in options.files:
-        dest, count, problems = recover(name)
-        dropped = f"; left out: {problems[0]}" if problems else ""
-        print(f"{dest}: {count} complete record(s){dropped}")
-    return 0
-
+__all__ = ["main", "recover"]
 
 if __name__ == "__main__":
     sys.exit(main())

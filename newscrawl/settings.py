@@ -4,7 +4,7 @@ Each block below belongs to one component; components read their values from
 ``crawler.settings`` in ``from_crawler`` so ``-s NAME=VALUE`` overrides any of them.
 """
 
-from newscrawl import feeds as _feeds
+from newscrawl.feeds.formats import EXPORTERS as _EXPORTERS
 
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
@@ -52,13 +52,13 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.DeduplicationPipeline": 500,
 }
 
-# --- Archiving and offline replay (newscrawl/archive.py) -----------------------------------
+# --- Archiving and offline replay (newscrawl/archive/) -------------------------------------
 # Both sit on the downloader side of every built-in middleware (HttpCache is 900): capture
 # records bytes as received (before decompression and redirects); replay answers after every
 # other middleware has prepared the request, so no request ever reaches the network.
 DOWNLOADER_MIDDLEWARES = {
-    "newscrawl.archive.WarcCaptureMiddleware": 950,
-    "newscrawl.archive.WarcReplayMiddleware": 960,
+    "newscrawl.archive.capture.WarcCaptureMiddleware": 950,
+    "newscrawl.archive.replay.WarcReplayMiddleware": 960,
 }
 # Directory for gzip WARC 1.1 files of every response fetched; empty = no capture.
 NEWSCRAWL_ARCHIVE = ""
@@ -69,22 +69,22 @@ NEWSCRAWL_ARCHIVE_PREFIX = "newscrawl"
 # WARC files or directories (comma-separated) to answer every request from; empty = live.
 NEWSCRAWL_REPLAY = ""
 
-# --- Feeds (newscrawl/feeds.py, exporters.py, feedstorage.py) ------------------------------
+# --- Feeds (newscrawl/feeds/: add-on, exporters, atomic storage) ---------------------------
 # The add-on installs the atomic file storage (feeds are written to "<name>.part" and
 # renamed when complete), refuses "-o x.json", and, when no FEEDS is given (-o / -O /
 # -s FEEDS= replace the defaults), writes articles.jsonl, articles.csv, comments.csv and
 # links.csv to NEWSCRAWL_FEEDS_DIR/<spider>/<run start UTC>/.
 # The incremental add-on comes first: it takes the run lock before the feeds add-on creates
-# this run's folder (newscrawl/incremental.py).
+# this run's folder (newscrawl/incremental/).
 ADDONS = {
     # Distributed mode (newscrawl/distributed/) when NEWSCRAWL_REDIS_URL is set; else a no-op.
     "newscrawl.distributed.addon.DistributedAddon": -20,
-    "newscrawl.incremental.IncrementalAddon": -10,
-    "newscrawl.feeds.FeedsAddon": 0,
+    "newscrawl.incremental.addon.IncrementalAddon": -10,
+    "newscrawl.feeds.addon.FeedsAddon": 0,
 }
 # Listed here, not only by the add-on, because -o/-O check format names before add-ons run:
 # "-O comments.csv:comments_csv" needs them. Bare .csv is the articles table.
-FEED_EXPORTERS = dict(_feeds.EXPORTERS)
+FEED_EXPORTERS = dict(_EXPORTERS)
 # False = no default feeds (only what -o / -O / FEEDS ask for).
 NEWSCRAWL_FEEDS_ENABLED = True
 # Root of the per-run feed folders, relative to the working directory.
@@ -93,7 +93,7 @@ NEWSCRAWL_FEEDS_DIR = "data/feeds"
 # locales need to split the columns and read accents right.
 NEWSCRAWL_CSV_STYLE = "standard"
 
-# --- Incremental runs (newscrawl/incremental.py, state.py, revisit.py, runlock.py) -------
+# --- Incremental runs (newscrawl/incremental/: state, re-visit rules, run lock) ----------
 # The crawl state (SQLite) and the run lock live here; one folder per independent schedule.
 NEWSCRAWL_STATE_DIR = "data/state"
 # False = every article is fetched and emitted as version 1, and the state is left alone.

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.crawl_runner import crawl_in_subprocess
-from tests.distributed_support import RedisServer
 from tests.site.model import build_site
 from tests.site.server import SiteServer
+from tests.support.crawl_runner import crawl_in_subprocess
+from tests.support.distributed_support import RedisServer
 
 # Crawls against the local site need no politeness delay and must not write into data/.
 TEST_SETTINGS = {

@@ -30,11 +30,12 @@ from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
-from newscrawl.archive import WarcCaptureMiddleware, WarcReplayMiddleware
-from newscrawl.archive_reader import ArchiveIndex, archive_files, complete_records
-from newscrawl.archive_recover import recover
-from newscrawl.archive_writer import HttpExchange, RotatingWarcWriter, http_block
-from newscrawl.fetchtime import fetched_at
+from newscrawl.archive.capture import WarcCaptureMiddleware
+from newscrawl.archive.reader import ArchiveIndex, archive_files, complete_records
+from newscrawl.archive.recover import recover
+from newscrawl.archive.replay import WarcReplayMiddleware
+from newscrawl.archive.writer import HttpExchange, RotatingWarcWriter, http_block
+from newscrawl.incremental.fetchtime import fetched_at
 
 ROOT = Path(__file__).resolve().parent.parent
 DATE = "Mon, 21 Oct 2024 10:54:00 GMT"
@@ -528,8 +529,8 @@ def test_off_by_default_and_placed_next_to_the_downloader():
             cls.from_crawler(get_crawler(settings_dict=project))
     order = settings.getwithbase("DOWNLOADER_MIDDLEWARES")
     ours = [
-        order["newscrawl.archive.WarcCaptureMiddleware"],
-        order["newscrawl.archive.WarcReplayMiddleware"],
+        order["newscrawl.archive.capture.WarcCaptureMiddleware"],
+        order["newscrawl.archive.replay.WarcReplayMiddleware"],
     ]
     others = [
         v for k, v in order.items() if not k.startswith("newscrawl.archive.") and v is not None

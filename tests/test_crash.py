@@ -15,9 +15,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.runs import Crawls, listing_urls, read_jsonl
 from tests.site.model import SiteComment, build_site
 from tests.site.server import SiteServer
+from tests.support.runs import Crawls, listing_urls, read_jsonl
 
 # Slow enough that a crawl of the test site lasts a few seconds to land kills in.
 PACED = {"DOWNLOAD_DELAY": "0.05"}

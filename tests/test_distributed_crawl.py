@@ -16,7 +16,8 @@ import pytest
 from newscrawl.distributed.keys import CrawlKeys
 from newscrawl.distributed.merge import main, merge
 from tests.conftest import TEST_SETTINGS
-from tests.distributed_support import (
+from tests.site.model import build_site
+from tests.support.distributed_support import (
     GatedSiteServer,
     RedisServer,
     feed_records,
@@ -24,7 +25,6 @@ from tests.distributed_support import (
     result_stats,
     start_worker,
 )
-from tests.site.model import build_site
 
 CRAWL = "test-crawl"
 

@@ -1,6 +1,6 @@
 """The Redis frontier, the scheduler around it, the article fingerprint and the switch.
 
-Against a private redis-server (tests/distributed_support.py); the scheduler is attached to
+Against a private redis-server (tests/support/distributed_support.py); the scheduler is attached to
 a stand-in for the engine's in-progress set, and its timer is driven by hand.
 """
 

@@ -6,7 +6,7 @@ import csv
 import json
 
 from newscrawl.distributed.merge import main, merge
-from tests.distributed_support import feed_records
+from tests.support.distributed_support import feed_records
 
 
 def record(article_id: str, version: int = 1, fetched_at: str = "2024-10-21T16:00:00+00:00"):

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from newscrawl.distributed.state import RedisState
-from newscrawl.state import COMMITTED, DISCARDED, SqliteState, Visit
+from newscrawl.incremental.state import COMMITTED, DISCARDED, SqliteState, Visit
 
 BASE = "newscrawl:state:unit:"
 

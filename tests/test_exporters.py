@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from newscrawl.exporters import (
+from newscrawl.feeds.exporters import (
     ArticlesCsvExporter,
     CommentsCsvExporter,
     JsonExporter,
@@ -17,7 +17,7 @@ from newscrawl.exporters import (
     LinksCsvExporter,
 )
 from newscrawl.items import Article, Comment, Image, RelatedArticle
-from tests.feeds_spider import make_article
+from tests.support.feeds_spider import make_article
 
 FORMULA_PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
 TRICKY = [

@@ -1,6 +1,6 @@
 """Feeds end to end: default per-run folders, command-line outputs, refusals, and crashes.
 
-Crawls are real ``scrapy crawl`` subprocesses of the network-free ``tests.feeds_spider``,
+Crawls are real ``scrapy crawl`` subprocesses of the network-free ``tests.support.feeds_spider``,
 run from a temporary working directory so nothing lands in the repository's data/.
 """
 
@@ -25,16 +25,16 @@ from itemadapter import ItemAdapter
 from scrapy.settings import Settings
 from scrapy.utils.spider import DefaultSpider
 
-from newscrawl.exporters import ARTICLE_COLUMNS, COMMENT_COLUMNS, LINK_COLUMNS
-from newscrawl.feeds import (
+from newscrawl.feeds.addon import (
     FeedConfigError,
     FeedsAddon,
     check_feeds,
     reserve_run_dir,
     run_stamp,
 )
-from newscrawl.feedstorage import AtomicFileFeedStorage
-from tests.feeds_spider import FeedTestSpider, make_article
+from newscrawl.feeds.exporters import ARTICLE_COLUMNS, COMMENT_COLUMNS, LINK_COLUMNS
+from newscrawl.feeds.storage import AtomicFileFeedStorage
+from tests.support.feeds_spider import FeedTestSpider, make_article
 
 ROOT = Path(__file__).resolve().parent.parent
 FEED_NAMES = {"articles.jsonl", "articles.csv", "comments.csv", "links.csv"}
@@ -58,7 +58,7 @@ def crawl_command(*args: str, count: int = 5, delay: float = 0) -> list[str]:
         "-a",
         f"delay={delay}",
         "-s",
-        "SPIDER_MODULES=tests.feeds_spider",
+        "SPIDER_MODULES=tests.support.feeds_spider",
         "-s",
         "TELNETCONSOLE_ENABLED=False",
         *args,

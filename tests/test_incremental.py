@@ -12,11 +12,11 @@ from datetime import timedelta
 
 import pytest
 
-from newscrawl.outcome import EXIT_FAILED, EXIT_LOCKED
-from newscrawl.runlock import LOCK_FILE, RunLock
-from newscrawl.state import Visit, open_state
-from tests.runs import Crawls, listing_urls
+from newscrawl.incremental.outcome import EXIT_FAILED, EXIT_LOCKED
+from newscrawl.incremental.runlock import LOCK_FILE, RunLock
+from newscrawl.incremental.state import Visit, open_state
 from tests.site.model import SiteArticle, SiteComment
+from tests.support.runs import Crawls, listing_urls
 
 MARCHES = "/bourse/actualites/marches/"
 SOCIETES = "/bourse/actualites/societes/"

@@ -15,7 +15,7 @@ from importlib.metadata import version
 
 from packaging.requirements import Requirement
 
-from tests.crawl_runner import ROOT
+from tests.support.crawl_runner import ROOT
 from tests.test_safety_support import ScriptedServer, crawl, html, page
 
 SECRET = {"Authorization": "Bearer SECRET-TOKEN"}

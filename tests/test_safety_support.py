@@ -20,7 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import defer
 
 from newscrawl.middlewares.ssrf import GuardedResolver
-from tests.crawl_runner import crawl_in_subprocess
+from tests.support.crawl_runner import crawl_in_subprocess
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 

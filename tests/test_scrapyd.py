@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.state import open_state
-from tests.runs import ROOT, listing_urls, read_jsonl
+from newscrawl.incremental.state import open_state
 from tests.site.server import free_port
+from tests.support.runs import ROOT, listing_urls, read_jsonl
 
 PROJECT_FILES = ("scrapy.cfg", "pyproject.toml", "setup.py", "README.md")
 

@@ -9,18 +9,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newscrawl import outcome
-from newscrawl.incremental import local_path
-from newscrawl.items import Article, Comment
-from newscrawl.revisit import (
+from newscrawl.feeds.uri import local_path
+from newscrawl.incremental import outcome
+from newscrawl.incremental.revisit import (
     RevisitPolicy,
     fingerprint,
     parse_duration,
     parse_refresh,
     parse_since,
 )
-from newscrawl.runlock import RunLock, RunLocked
-from newscrawl.state import (
+from newscrawl.incremental.runlock import RunLock, RunLocked
+from newscrawl.incremental.state import (
     ABORTED,
     COMMITTED,
     RUNNING,
@@ -29,6 +28,7 @@ from newscrawl.state import (
     Visit,
     open_state,
 )
+from newscrawl.items import Article, Comment
 
 NOW = datetime(2024, 10, 21, 16, 0, tzinfo=UTC)
 
@@ -141,7 +141,7 @@ def test_the_lock_of_a_killed_process_is_taken_over(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from newscrawl.runlock import RunLock; "
+            "import sys, time; from newscrawl.incremental.runlock import RunLock; "
             f"RunLock({str(tmp_path)!r}).acquire(); print('locked', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,

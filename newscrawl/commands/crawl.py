@@ -2,7 +2,7 @@
 
 Scrapy's own ``crawl`` exits 0 whenever the spider started, even if every page failed or a
 feed could not be written; cron, systemd and CI need a non-zero code to alert. Exit codes
-(``newscrawl.outcome``): 0 ok or stopped on request, 1 failed, 2 bad command line, 75
+(``newscrawl.incremental.outcome``): 0 ok or stopped on request, 1 failed, 2 bad command line, 75
 another run holds the state folder's lock.
 """
 
@@ -16,8 +16,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
 
-from newscrawl import outcome
-from newscrawl.runlock import RunLocked
+from newscrawl.incremental import outcome
+from newscrawl.incremental.runlock import RunLocked
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from newscrawl.defaults import project_settings
+
 # What "Redis is unreachable right now" looks like (BusyLoadingError, raised while a restarted
 # server reloads its data, is a ConnectionError).
 UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
@@ -21,7 +23,7 @@ def client_from_settings(settings) -> redis.Redis:
     url = settings.get("NEWSCRAWL_REDIS_URL")
     if not url:
         raise ValueError("NEWSCRAWL_REDIS_URL is not set")
-    timeout = settings.getfloat("NEWSCRAWL_REDIS_TIMEOUT", 5.0)
+    timeout = project_settings(settings).getfloat("NEWSCRAWL_REDIS_TIMEOUT")
     return redis.Redis.from_url(
         url,
         socket_timeout=timeout,

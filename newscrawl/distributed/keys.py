@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from newscrawl.defaults import project_settings
+
 
 @dataclass(frozen=True)
 class CrawlKeys:
@@ -50,4 +52,5 @@ class CrawlKeys:
 def crawl_keys(settings, spider_name: str) -> CrawlKeys:
     """The keys of this crawl: NEWSCRAWL_REDIS_CRAWL, else the spider's name."""
     crawl = settings.get("NEWSCRAWL_REDIS_CRAWL") or spider_name
-    return CrawlKeys(crawl=crawl, prefix=settings.get("NEWSCRAWL_REDIS_PREFIX") or "newscrawl")
+    prefix = project_settings(settings).get("NEWSCRAWL_REDIS_PREFIX", empty_is_default=True)
+    return CrawlKeys(crawl=crawl, prefix=prefix)

@@ -25,14 +25,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newscrawl.exporters import (
+from newscrawl.feeds.exporters import (
     CSV_STYLES,
     ArticlesCsvExporter,
     CommentsCsvExporter,
     JsonLinesExporter,
     LinksCsvExporter,
 )
-from newscrawl.feedstorage import PART_SUFFIX, AtomicFileFeedStorage
+from newscrawl.feeds.storage import PART_SUFFIX, AtomicFileFeedStorage
 
 logger = logging.getLogger(__name__)
 

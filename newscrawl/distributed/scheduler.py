@@ -30,19 +30,19 @@ import socket
 import time
 from collections import deque
 from pathlib import Path
-from urllib.parse import urlparse
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler
-from w3lib.url import file_uri_to_path
 
+from newscrawl.defaults import project_settings
 from newscrawl.distributed.connection import UNAVAILABLE, client_from_settings
 from newscrawl.distributed.dupefilter import RedisDupeFilter
 from newscrawl.distributed.frontier import LeasedQueue
 from newscrawl.distributed.keys import CrawlKeys, crawl_keys
+from newscrawl.feeds.uri import local_path
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +164,7 @@ class LeasedRedisScheduler(Scheduler):
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
+        ours = project_settings(settings)
         server = client_from_settings(settings)
         try:
             server.ping()
@@ -186,10 +187,10 @@ class LeasedRedisScheduler(Scheduler):
             dupefilter_cls.from_crawler(crawler, server=server, key=keys.seen),
             persist=settings.getbool("SCHEDULER_PERSIST"),
             flush_on_start=settings.getbool("SCHEDULER_FLUSH_ON_START"),
-            lease_seconds=settings.getfloat("NEWSCRAWL_REDIS_LEASE", 60.0),
-            poll_interval=settings.getfloat("NEWSCRAWL_REDIS_POLL_INTERVAL", 0.25),
-            retry_interval=settings.getfloat("NEWSCRAWL_REDIS_RETRY_INTERVAL", 1.0),
-            max_idle=settings.getfloat("MAX_IDLE_TIME_BEFORE_CLOSE", 10.0),
+            lease_seconds=ours.getfloat("NEWSCRAWL_REDIS_LEASE"),
+            poll_interval=ours.getfloat("NEWSCRAWL_REDIS_POLL_INTERVAL"),
+            retry_interval=ours.getfloat("NEWSCRAWL_REDIS_RETRY_INTERVAL"),
+            max_idle=ours.getfloat("MAX_IDLE_TIME_BEFORE_CLOSE"),
             serializer=serializer,
         )
 
@@ -254,10 +255,8 @@ class LeasedRedisScheduler(Scheduler):
         host = socket.gethostname()
         folders = set()
         for uri in self.crawler.settings.getdict("FEEDS"):
-            uri = str(uri)
-            scheme = urlparse(uri).scheme
-            if scheme in ("", "file") or len(scheme) == 1:
-                path = file_uri_to_path(uri) if scheme == "file" else uri
+            path = local_path(str(uri))
+            if path is not None:
                 folders.add(f"{host}:{Path(path).resolve().parent}")
         if folders:
             self.server.sadd(self.keys.feeds, *sorted(folders))

@@ -1,4 +1,6 @@
-"""The incremental crawl state in Redis, shared by every worker (``newscrawl.state.CrawlState``).
+"""The incremental crawl state in Redis, shared by every worker.
+
+It implements ``newscrawl.incremental.state.CrawlState``.
 
 In distributed mode the add-on names ``redis_state`` in ``NEWSCRAWL_STATE_STORE``; the
 incremental extension then keeps its state here instead of a SQLite file under the run lock,
@@ -32,8 +34,9 @@ from typing import TypeVar
 
 import redis
 
+from newscrawl.defaults import project_settings
 from newscrawl.distributed.connection import UNAVAILABLE, client_from_settings
-from newscrawl.state import (
+from newscrawl.incremental.state import (
     ABORTED,
     COMMITTED,
     RECOVERED,
@@ -51,16 +54,17 @@ T = TypeVar("T")
 def redis_state(crawler) -> RedisState:
     """The ``NEWSCRAWL_STATE_STORE`` factory of distributed mode."""
     settings = crawler.settings
-    prefix = settings.get("NEWSCRAWL_REDIS_PREFIX") or "newscrawl"
-    lease = settings.getfloat("NEWSCRAWL_REDIS_LEASE", 60.0)
+    ours = project_settings(settings)
+    prefix = ours.get("NEWSCRAWL_REDIS_PREFIX", empty_is_default=True)
+    lease = ours.getfloat("NEWSCRAWL_REDIS_LEASE")
     return RedisState(
         client_from_settings(settings),
         f"{prefix}:state:{crawler.spidercls.name}:",
         # Ten leases: a worker that waits for a dead one's lease to expire makes no state
         # call for a while, and must not look dead itself.
         run_lease_seconds=10 * lease,
-        wait_seconds=settings.getfloat("NEWSCRAWL_REDIS_STATE_WAIT", 300.0),
-        retry_interval=settings.getfloat("NEWSCRAWL_REDIS_RETRY_INTERVAL", 1.0),
+        wait_seconds=ours.getfloat("NEWSCRAWL_REDIS_STATE_WAIT"),
+        retry_interval=ours.getfloat("NEWSCRAWL_REDIS_RETRY_INTERVAL"),
     )
 
 

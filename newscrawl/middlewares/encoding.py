@@ -24,6 +24,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import TextResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
+from newscrawl.defaults import project_settings
+
 logger = logging.getLogger(__name__)
 
 _SINGLE_BYTE = {"cp1252", "iso8859_1", "iso8859_15", "latin_1", "ascii"}
@@ -65,7 +67,7 @@ def repaired_encoding(body: bytes, encoding: str, declared: bool = True) -> str 
 
 class CharsetRepairMiddleware:
     def __init__(self, crawler):
-        if not crawler.settings.getbool("NEWSCRAWL_CHARSET_REPAIR", True):
+        if not project_settings(crawler.settings).getbool("NEWSCRAWL_CHARSET_REPAIR"):
             raise NotConfigured
         self.stats = crawler.stats
 

@@ -24,6 +24,8 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
+from newscrawl.defaults import project_settings
+
 try:  # Scrapy decodes zstd with the standard library's module from Python 3.14
     from compression import zstd
 except ImportError:  # pragma: no cover (depends on the Python version)
@@ -172,7 +174,7 @@ class PageCapMiddleware:
     """Refuses page requests past NEWSCRAWL_MAX_REQUESTS in one run (0: no cap)."""
 
     def __init__(self, crawler):
-        self.cap = crawler.settings.getint("NEWSCRAWL_MAX_REQUESTS", 20_000)
+        self.cap = project_settings(crawler.settings).getint("NEWSCRAWL_MAX_REQUESTS")
         if self.cap <= 0:
             raise NotConfigured
         self.stats = crawler.stats

@@ -24,6 +24,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 from twisted.internet import task
 
+from newscrawl.defaults import project_settings
+
 logger = logging.getLogger(__name__)
 
 
@@ -54,9 +56,10 @@ def backoff_delay(attempt: int, base: float, cap: float, jitter: float = 0.25) -
 class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, settings):
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE", 2.0)
-        self.backoff_max = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX", 60.0)
-        self.retry_after_max = settings.getfloat("NEWSCRAWL_RETRY_AFTER_MAX", 300.0)
+        ours = project_settings(settings)
+        self.backoff_base = ours.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE")
+        self.backoff_max = ours.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX")
+        self.retry_after_max = ours.getfloat("NEWSCRAWL_RETRY_AFTER_MAX")
 
     async def process_response(self, request, response):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:

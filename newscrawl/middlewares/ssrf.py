@@ -29,6 +29,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 
+from newscrawl.defaults import project_settings
+
 logger = logging.getLogger(__name__)
 
 
@@ -84,7 +86,7 @@ class GuardedResolver(CachingThreadedResolver):
     @classmethod
     def from_crawler(cls, crawler, reactor):
         resolver = super().from_crawler(crawler, reactor)
-        resolver.enabled = crawler.settings.getbool("NEWSCRAWL_SSRF_GUARD", True)
+        resolver.enabled = project_settings(crawler.settings).getbool("NEWSCRAWL_SSRF_GUARD")
         return resolver
 
     def register(self, hosts: Iterable[str], stats) -> None:
@@ -133,12 +135,12 @@ class SsrfGuardMiddleware:
 
     def __init__(self, crawler):
         settings = crawler.settings
-        if not settings.getbool("NEWSCRAWL_SSRF_GUARD", True):
+        if not project_settings(settings).getbool("NEWSCRAWL_SSRF_GUARD"):
             raise NotConfigured
         self.crawler = crawler
         self.stats = crawler.stats
         self.schemes = {
-            s.lower() for s in settings.getlist("NEWSCRAWL_ALLOWED_SCHEMES", ["http", "https"])
+            s.lower() for s in project_settings(settings).getlist("NEWSCRAWL_ALLOWED_SCHEMES")
         }
         self.allowed_hosts = {h.lower() for h in settings.getlist("NEWSCRAWL_ALLOWED_HOSTS")}
         # Replayed requests never reach the network: resolving their hosts would only

@@ -2,7 +2,8 @@
 
 Tests start it in a subprocess (Twisted's reactor cannot be restarted inside pytest)
 through ``crawl_in_subprocess``, or by hand with
-``python -m tests.crawl_runner OUT.json [--spider NAME] [-a NAME=VALUE]... [-s NAME=VALUE]...``.
+``python -m tests.support.crawl_runner OUT.json [--spider NAME] [-a NAME=VALUE]...
+[-s NAME=VALUE]...``.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def crawl_in_subprocess(
         "LOG_FILE": str(log),
         **settings,
     }
-    command = [sys.executable, "-m", "tests.crawl_runner", str(out), "--spider", spider]
+    command = [sys.executable, "-m", "tests.support.crawl_runner", str(out), "--spider", spider]
     for name, value in spider_args.items():
         command += ["-a", f"{name}={value}"]
     for name, value in merged.items():

@@ -21,6 +21,7 @@ from typing import IO, Any
 from itemadapter import ItemAdapter, is_item
 from scrapy.exporters import BaseItemExporter, JsonItemExporter, JsonLinesItemExporter
 
+from newscrawl.defaults import project_settings
 from newscrawl.items import Article
 
 # OWASP CSV injection: spreadsheets run a cell starting with these as a formula.
@@ -178,7 +179,7 @@ class TableCsvExporter(_CountingMixin, BaseItemExporter):
 
     @classmethod
     def _options_from_settings(cls, settings: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-        kwargs.setdefault("csv_style", settings.get("NEWSCRAWL_CSV_STYLE", "standard"))
+        kwargs.setdefault("csv_style", project_settings(settings).get("NEWSCRAWL_CSV_STYLE"))
         return kwargs
 
     def rows(self, item: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:

@@ -1,7 +1,7 @@
 """An index of the HTTP responses in WARC files, and the exact recorded bytes of each.
 
-No Scrapy import: the replay middleware (``newscrawl.archive``) asks this module for a URL
-and builds the Scrapy response itself. The index keeps only file offsets, so an archive much
+No Scrapy import: the replay middleware (``newscrawl.archive.replay``) asks this module for
+a URL and builds the Scrapy response itself. The index keeps only file offsets, so an archive much
 larger than memory can be replayed.
 """
 
@@ -16,7 +16,7 @@ from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
-from newscrawl.archive_writer import OPEN_SUFFIX
+from newscrawl.archive.writer import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def archive_files(paths: list[str]) -> list[Path]:
             for unfinished in sorted(path.glob(f"*{OPEN_SUFFIX}")):
                 logger.warning(
                     "Skipped unfinished %s (a capture still running, or killed: "
-                    "python -m newscrawl.archive_recover FILE makes it replayable)",
+                    "python -m newscrawl.archive.recover FILE makes it replayable)",
                     unfinished,
                 )
         elif path.is_file():

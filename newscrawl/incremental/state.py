@@ -6,7 +6,7 @@ it without touching the crawl logic.
 
 A run never writes ``articles`` directly. Each visit is *staged* under the run's id as the
 item leaves the pipelines, and the whole run is committed in one transaction once every feed
-is in place (``newscrawl.incremental``). A run killed before that leaves staged rows that the
+is in place (``newscrawl.incremental.commit``). A run killed before that leaves staged rows that the
 next run either commits (its feeds all reached their final names) or discards (they did
 not): an article is never marked done without being in the feeds, nor emitted twice.
 """

@@ -73,7 +73,7 @@ class RedisServer:
 
 
 def worker_command(out: Path, spider_args: dict[str, str], settings: dict[str, str]) -> list[str]:
-    command = [sys.executable, "-m", "tests.crawl_runner", str(out)]
+    command = [sys.executable, "-m", "tests.support.crawl_runner", str(out)]
     for name, value in spider_args.items():
         command += ["-a", f"{name}={value}"]
     for name, value in settings.items():

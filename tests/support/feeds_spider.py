@@ -1,7 +1,7 @@
 """A network-free spider for the feed tests: it yields generated Article items, optionally
 slowly, so a test can watch feeds grow and kill the crawl mid-way.
 
-Run with ``scrapy crawl feedtest -s SPIDER_MODULES=tests.feeds_spider -a count=N -a delay=S
+Run with ``scrapy crawl feedtest -s SPIDER_MODULES=tests.support.feeds_spider -a count=N -a delay=S
 -a stats_out=PATH``; ``stats_out`` receives the final crawl stats as JSON.
 """
 

@@ -1,10 +1,11 @@
 """Size-rotated gzip WARC 1.1 files, written so that a killed process leaves readable files.
 
-No Scrapy import: the capture middleware (``newscrawl.archive``) turns a Scrapy exchange into
-bytes and hands them here. Each record is its own gzip member, built in memory and written
-with one ``write`` then flushed, so a SIGKILL can only cut the exchange being written; every
-earlier record stays readable. A file in progress is named ``*.warc.gz.open`` and renamed to
-``*.warc.gz`` once closed, so a directory never shows a half-written file under a final name.
+No Scrapy import: the capture middleware (``newscrawl.archive.capture``) turns a Scrapy
+exchange into bytes and hands them here. Each record is its own gzip member, built in memory
+and written with one ``write`` then flushed, so a SIGKILL can only cut the exchange being
+written; every earlier record stays readable. A file in progress is named ``*.warc.gz.open``
+and renamed to ``*.warc.gz`` once closed, so a directory never shows a half-written file
+under a final name.
 """
 
 from __future__ import annotations
@@ -135,11 +136,6 @@ class RotatingWarcWriter:
         self._path: Path | None = None
         self._size = 0
         self._exchanges = 0
-
-    @property
-    def current_path(self) -> Path | None:
-        """The final name of the file being written (it is on disk with ``.open`` appended)."""
-        return self._path
 
     def write(self, exchange: HttpExchange) -> int:
         """Write one exchange; returns the number of compressed bytes written."""

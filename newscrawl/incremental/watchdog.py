@@ -22,6 +22,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
+from newscrawl.defaults import project_settings
+
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
@@ -36,7 +38,7 @@ class StopWatchdog:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StopWatchdog:
-        timeout = crawler.settings.getfloat("NEWSCRAWL_STOP_TIMEOUT", 20)
+        timeout = project_settings(crawler.settings).getfloat("NEWSCRAWL_STOP_TIMEOUT")
         if timeout <= 0:
             raise NotConfigured
         watchdog = cls(crawler, timeout)

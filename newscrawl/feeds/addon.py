@@ -18,35 +18,18 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
-from pathlib import Path, PureWindowsPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from scrapy import signals
 from scrapy.utils.spider import DefaultSpider
 
+from newscrawl import defaults
+from newscrawl.feeds.formats import DEFAULT_FEEDS, EXPORTERS, STORAGE
+from newscrawl.feeds.uri import local_path
+from newscrawl.normalize.clock import utc_now
+
 logger = logging.getLogger(__name__)
-
-EXPORTERS = {
-    "articles_csv": "newscrawl.exporters.ArticlesCsvExporter",
-    "comments_csv": "newscrawl.exporters.CommentsCsvExporter",
-    "links_csv": "newscrawl.exporters.LinksCsvExporter",
-    # Bare "-O out.csv" and the JSON formats get the contract's shapes too.
-    "csv": "newscrawl.exporters.ArticlesCsvExporter",
-    "jsonlines": "newscrawl.exporters.JsonLinesExporter",
-    "jsonl": "newscrawl.exporters.JsonLinesExporter",
-    "json": "newscrawl.exporters.JsonExporter",
-}
-STORAGE = "newscrawl.feedstorage.AtomicFileFeedStorage"
-
-# file name -> format, in the order the end-of-run summary lists them.
-DEFAULT_FEEDS = {
-    "articles.jsonl": "jsonlines",
-    "articles.csv": "articles_csv",
-    "comments.csv": "comments_csv",
-    "links.csv": "links_csv",
-}
-
 
 class FeedConfigError(SystemExit):
     """A feed setup that would write a broken file.
@@ -80,16 +63,12 @@ def reserve_run_dir(base: Path, spider: str, now: datetime) -> Path:
     raise FileExistsError(f"no free run folder for {stamp} under {parent}")
 
 
-def _is_local_file(uri: str) -> bool:
-    return urlparse(uri).scheme in ("", "file") or bool(PureWindowsPath(uri).drive)
-
-
 def check_feeds(feeds: dict[Any, dict[str, Any]]) -> None:
     """Refuse appending to a JSON array file: the second run would make it invalid."""
     for uri, options in feeds.items():
         uri = str(uri)
         fmt = (options or {}).get("format") or Path(uri).suffix.removeprefix(".")
-        if fmt == "json" and not (options or {}).get("overwrite") and _is_local_file(uri):
+        if fmt == "json" and not (options or {}).get("overwrite") and local_path(uri) is not None:
             raise FeedConfigError(
                 f"newscrawl: refusing to append to the JSON feed {uri!r}: a second run would "
                 "leave '][' in it and break the file. Use -O to overwrite it, or a .jsonl "
@@ -110,6 +89,7 @@ class FeedsAddon:
         return addon
 
     def update_settings(self, settings: Any) -> None:
+        defaults.apply(settings)
         for fmt, path in EXPORTERS.items():
             settings["FEED_EXPORTERS"].set(fmt, path, priority="addon")
         for scheme in ("", "file"):
@@ -117,19 +97,20 @@ class FeedsAddon:
 
         feeds = settings.getdict("FEEDS")
         check_feeds(feeds)
-        if feeds or not settings.getbool("NEWSCRAWL_FEEDS_ENABLED", True):
+        ours = defaults.project_settings(settings)
+        if feeds or not ours.getbool("NEWSCRAWL_FEEDS_ENABLED"):
             return
         if issubclass(self.crawler.spidercls, DefaultSpider):
             return  # "scrapy shell/fetch URL" without a project spider: not a crawl run
 
         spider = self.crawler.spider or self.crawler.spidercls
-        base = Path(settings.get("NEWSCRAWL_FEEDS_DIR") or "data/feeds")
-        self.run_dir = reserve_run_dir(base, spider.name or "spider", datetime.now(UTC))
-        defaults = {
+        base = Path(ours.get("NEWSCRAWL_FEEDS_DIR", empty_is_default=True))
+        self.run_dir = reserve_run_dir(base, spider.name or "spider", utc_now())
+        feeds = {
             str(self.run_dir / name): {"format": fmt, "overwrite": True, "store_empty": True}
             for name, fmt in DEFAULT_FEEDS.items()
         }
-        settings.set("FEEDS", defaults, priority="addon")
+        settings.set("FEEDS", feeds, priority="addon")
 
     def spider_opened(self, spider: Any) -> None:
         if self.run_dir is not None:

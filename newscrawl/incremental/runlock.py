@@ -16,8 +16,9 @@ import json
 import logging
 import os
 import socket
-from datetime import UTC, datetime
 from pathlib import Path
+
+from newscrawl.normalize.clock import utc_iso, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class RunLock:
         holder = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
-            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "started": utc_iso(utc_now()),
         }
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder).encode(), 0)

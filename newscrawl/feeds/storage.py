@@ -7,7 +7,7 @@ killed at any point leaves the previous complete file (or none) under the final 
 at most a ``.part`` file beside it.
 
 Scrapy's ``-o`` means "append": the existing file is copied into the ``.part`` first, so an
-append is as atomic as an overwrite. (JSON arrays cannot be appended to; ``newscrawl.feeds``
+append is as atomic as an overwrite. (JSON arrays cannot be appended to; ``newscrawl.feeds.addon``
 refuses that before the crawl starts.)
 """
 
@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 from typing import IO, Any
 
-from w3lib.url import file_uri_to_path
+from newscrawl.feeds.uri import local_path
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class AtomicFileFeedStorage:
     """Drop-in for Scrapy's ``FileFeedStorage`` (``file://`` URIs and plain paths)."""
 
     def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None):
-        self.path = Path(file_uri_to_path(uri) if uri.startswith("file:") else uri)
+        self.path = Path(local_path(uri))
         self.temp_path = part_path(self.path)
         self.append = not (feed_options or {}).get("overwrite", False)
 

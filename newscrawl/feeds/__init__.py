@@ -1,0 +1,7 @@
+"""The feeds a run writes: the add-on, the exporters of the output contract, atomic storage.
+
+- ``addon``: ``FeedsAddon`` (default feeds in a fresh per-run folder, the JSON-append guard).
+- ``exporters``: JSON Lines / JSON / the three CSV tables, with row counts in the stats.
+- ``storage``: the local-file storage that renames ``<name>.part`` into place when complete.
+- ``uri``: the one rule for "which file does this feed URI name".
+"""
