@@ -8,22 +8,19 @@ subprocesses because Twisted's reactor cannot be restarted inside pytest.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import importlib.util
 import json
-import os
 import signal
 import subprocess
 import sys
 import threading
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import scrapy
-from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
 from scrapy.settings import Settings
@@ -35,9 +32,9 @@ from newscrawl.archive.reader import ArchiveIndex, archive_files, complete_recor
 from newscrawl.archive.recover import recover
 from newscrawl.archive.replay import WarcReplayMiddleware
 from newscrawl.archive.writer import HttpExchange, RotatingWarcWriter, http_block
-from newscrawl.incremental.fetchtime import fetched_at
+from tests.support.crawl_runner import ENV, ROOT, crawl_command, crawl_in_subprocess
+from tests.support.scripted_server import ScriptedServer
 
-ROOT = Path(__file__).resolve().parent.parent
 DATE = "Mon, 21 Oct 2024 10:54:00 GMT"
 
 
@@ -82,181 +79,86 @@ ROUTES: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {
 }
 
 
-class SmallSite:
-    """ThreadingHTTPServer on 127.0.0.1:0; ``/chain/<n>`` links to ``/chain/<n+1>`` forever."""
-
-    def __init__(self):
-        self.hits: list[str] = []
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.running = True
-
-    @property
-    def base(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def stop(self) -> None:
-        if self.running:
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            self.running = False
-
-    def _handler(self):
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):  # noqa: N802 (http.server's naming)
-                path = urlsplit(self.path).path
-                site.hits.append(path)
-                if path.startswith("/chain/"):
-                    n = int(path.rsplit("/", 1)[1])
-                    route = (200, HTML, _page(f"Maillon {n}", f"/chain/{n + 1}") + b" " * 2000)
-                elif path == "/chunked":
-                    return self._chunked()
-                else:
-                    route = ROUTES.get(path, (404, HTML, b"absent"))
-                status, headers, body = route
-                self.send_response_only(status)
-                if path != "/nodate":
-                    self.send_header("Date", DATE)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _chunked(self):
-                self.send_response_only(200)
-                self.send_header("Date", DATE)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                for part in (b"<html><title>En ", b"morceaux</title>", b"</html>"):
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
-                self.wfile.write(b"0\r\n\r\n")
-
-            def log_message(self, *args):
-                pass
-
-        return Handler
+def _respond(handler, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+    path = urlsplit(handler.path).path
+    handler.send_response_only(status)
+    if path != "/nodate":
+        handler.send_header("Date", DATE)
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
-class ProbeSpider(scrapy.Spider):
-    """Follows every link and emits what a response looked like to the spider."""
-
-    name = "archive_probe"
-    handle_httpstatus_list = [404]
-
-    def __init__(self, start_urls: str = "", **kwargs):
-        super().__init__(**kwargs)
-        self.start_urls = start_urls.split(",")
-
-    def parse(self, response):
-        yield {
-            "url": response.url,
-            "status": response.status,
-            "class": type(response).__name__,
-            "title": response.css("title::text").get() if hasattr(response, "css") else None,
-            "body": response.body.decode("latin-1"),
-            "headers": {
-                k.decode("latin-1"): [v.decode("latin-1") for v in vs]
-                for k, vs in response.headers.items()
-            },
-            "redirect_urls": response.meta.get("redirect_urls"),
-            "fetched_at": fetched_at(response),
-        }
-        if hasattr(response, "css"):
-            for href in response.css("a::attr(href)").getall():
-                yield response.follow(href)
+def _chunked(handler) -> None:
+    handler.send_response_only(200)
+    handler.send_header("Date", DATE)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    for part in (b"<html><title>En ", b"morceaux</title>", b"</html>"):
+        handler.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+    handler.wfile.write(b"0\r\n\r\n")
 
 
-def crawl_main(argv: list[str]) -> None:
-    """Subprocess entry: ``OUT.json START_URLS [NAME=VALUE]...`` (settings)."""
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.project import get_project_settings
-
-    out, start_urls, *pairs = argv
-    settings = get_project_settings()
-    settings.setdict(
-        {
-            # The probe's dict items are not Articles: keep the project's pipelines and feeds
-            # (and spiders) out of it. DOWNLOADER_MIDDLEWARES and NEWSCRAWL_* come from settings.py.
-            "ITEM_PIPELINES": {},
-            "SPIDER_MODULES": [],
-            "FEEDS": {},
-            "DOWNLOAD_DELAY": 0,
-            "AUTOTHROTTLE_ENABLED": False,
-            "LOG_LEVEL": "INFO",
-            "DEPTH_LIMIT": 0,
-            "TELNETCONSOLE_ENABLED": False,
-        },
-        priority="cmdline",
-    )
-    settings.setdict(dict(pair.split("=", 1) for pair in pairs), priority="cmdline")
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(ProbeSpider)
-    items: list[dict] = []
-
-    def keep(item, **_):
-        items.append(ItemAdapter(item).asdict())
-        # Written as it goes so a killed run still shows what it crawled.
-        Path(out).write_text(json.dumps({"items": items}), encoding="utf-8")
-
-    crawler.signals.connect(keep, signal=signals.item_scraped)
-    process.crawl(crawler, start_urls=start_urls)
-    process.start()
-    stats = crawler.stats.get_stats()
-    Path(out).write_text(json.dumps({"items": items, "stats": stats}, default=str), "utf-8")
+def _chain_or_absent(handler) -> None:
+    """``/chain/<n>`` links to ``/chain/<n+1>`` forever; any other unknown path is a 404."""
+    path = urlsplit(handler.path).path
+    if path.startswith("/chain/"):
+        n = int(path.rsplit("/", 1)[1])
+        _respond(handler, 200, HTML, _page(f"Maillon {n}", f"/chain/{n + 1}") + b" " * 2000)
+    else:
+        _respond(handler, 404, HTML, b"absent")
 
 
-def _command(out: Path, start: str, settings: dict[str, object], log: Path) -> list[str]:
-    # Project extensions (feeds, state) write where they are told: next to the log.
-    where = {
-        "NEWSCRAWL_FEEDS_DIR": log.parent / "feeds",
-        "NEWSCRAWL_STATE_DIR": log.parent / "state",
+def small_site() -> ScriptedServer:
+    routes = {
+        path: functools.partial(_respond, status=st, headers=hd, body=bd)
+        for path, (st, hd, bd) in ROUTES.items()
     }
-    pairs = [f"{k}={v}" for k, v in {"LOG_FILE": log, **where, **settings}.items()]
-    code = "import sys; from tests.test_archive import crawl_main; crawl_main(sys.argv[1:])"
-    return [sys.executable, "-c", code, str(out), start, *pairs]
+    routes["/chunked"] = _chunked
+    return ScriptedServer(routes, fallback=_chain_or_absent)
 
 
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+# The probe's dict items are not Articles: keep the project's pipelines and feeds out of it.
+# DOWNLOADER_MIDDLEWARES and NEWSCRAWL_* come from settings.py.
+PROBE = {
+    "SPIDER_MODULES": "tests.support.archive_probe",
+    "ITEM_PIPELINES": "{}",
+    "FEEDS": "{}",
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "LOG_LEVEL": "INFO",
+    "DEPTH_LIMIT": "0",
+    "TELNETCONSOLE_ENABLED": "False",
+}
+
+
+def _probe_settings(settings: dict[str, object]) -> dict[str, str]:
+    return {**PROBE, **{name: str(value) for name, value in settings.items()}}
+
+
+def _probe_command(out: Path, log: Path, start: str, settings: dict[str, object]) -> list[str]:
+    given = _probe_settings(settings)
+    return crawl_command(out, log, log.parent, {"start_urls": start}, given, "archive_probe")
 
 
 @pytest.fixture
 def crawl(tmp_path):
-    runs = iter(range(100))
-
     def run(start: str, **settings) -> dict:
-        n = next(runs)
-        out, log = tmp_path / f"run{n}.json", tmp_path / f"run{n}.log"
-        done = subprocess.run(
-            _command(out, start, settings, log),
-            cwd=ROOT,
-            env=ENV,
-            capture_output=True,
-            text=True,
-            timeout=120,
+        given = _probe_settings(settings)
+        return crawl_in_subprocess(
+            tmp_path, {"start_urls": start}, given, "archive_probe", timeout=120
         )
-        text = log.read_text("utf-8") if log.exists() else ""
-        assert done.returncode == 0, done.stderr[-3000:] + text[-3000:]
-        result = json.loads(out.read_text("utf-8"))
-        result["log"] = text
-        return result
 
     return run
 
 
 @pytest.fixture
 def site():
-    server = SmallSite()
-    yield server
-    server.stop()
+    with small_site() as server:
+        yield server
 
 
 def _records(path: Path) -> list[tuple[str, str | None, str | None]]:
@@ -407,13 +309,11 @@ def test_warcio_check_and_index_accept_the_archive(captured):
 
 def test_missing_url_is_a_counted_404_and_never_fetched(captured, crawl):
     base = captured["base"]
-    site = SmallSite()  # a live server on another port: replay must not ask it anything
-    try:
+    # A live server on another port: replay must not ask it anything.
+    with small_site() as site:
         result = crawl(
             f"{base}/,{base}/nowhere,{site.base}/a", NEWSCRAWL_REPLAY=captured["archive"]
         )
-    finally:
-        site.stop()
     assert site.hits == []
     stats = result["stats"]
     # /nowhere, and the other host's /a and its robots.txt.
@@ -570,7 +470,7 @@ def test_rotation_at_a_small_bound_gives_several_valid_files(site, crawl, tmp_pa
 def test_killed_capture_leaves_a_readable_open_file(site, tmp_path):
     archive = tmp_path / "warc"
     out, log = tmp_path / "killed.json", tmp_path / "killed.log"
-    command = _command(out, site.base + "/chain/0", {"NEWSCRAWL_ARCHIVE": archive}, log)
+    command = _probe_command(out, log, site.base + "/chain/0", {"NEWSCRAWL_ARCHIVE": archive})
     proc = subprocess.Popen(command, cwd=ROOT, env=ENV)
     try:
         # The chain never ends: wait until a few pages are in, then kill without warning.
@@ -695,3 +595,8 @@ def test_make_sample_records_public_urls_that_replay(tmp_path, run_crawl):
     assert replay["items"]
     assert all(item["url"].startswith("https://www.boursorama.com/") for item in replay["items"])
     assert "newscrawl/replay/missing" not in replay["stats"]
+
+
+def test_the_writer_has_no_unused_current_path():
+    # Nothing read it: the file in progress is only ever the ``.open`` name the writer keeps.
+    assert not hasattr(RotatingWarcWriter, "current_path")

@@ -6,7 +6,8 @@ import pytest
 from scrapy.settings import Settings
 
 from newscrawl.middlewares.useragent import user_agent_with_contact
-from tests.test_safety_support import ScriptedServer, crawl, html, page
+from tests.support.safety import crawl
+from tests.support.scripted_server import ScriptedServer, html, page
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from tests.site import render
 from tests.site.model import SITE_NOW, Site, build_site, make_article
 from tests.site.server import SiteServer
-from tests.test_safety_support import crawl
+from tests.support.safety import crawl
 
 SPIDER = "boursorama"
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -7,7 +7,8 @@ import codecs
 import pytest
 
 from newscrawl.middlewares.encoding import repaired_encoding
-from tests.test_safety_support import ScriptedServer, crawl, page
+from tests.support.safety import crawl
+from tests.support.scripted_server import ScriptedServer, page
 
 TEXT = "Les marchés européens reculent : déjà l’été, « Société Générale » à 100 €, cœur"
 

@@ -14,7 +14,8 @@ import pytest
 from backports import zstd
 
 from newscrawl.middlewares.limits import IncompleteEncoding, decode_strict
-from tests.test_safety_support import ScriptedServer, crawl, html, page
+from tests.support.safety import crawl
+from tests.support.scripted_server import ScriptedServer, html, page
 
 MIB = 1024 * 1024
 GIB_OF_ZEROS = 1024  # MiB

@@ -16,7 +16,8 @@ from importlib.metadata import version
 from packaging.requirements import Requirement
 
 from tests.support.crawl_runner import ROOT
-from tests.test_safety_support import ScriptedServer, crawl, html, page
+from tests.support.safety import crawl
+from tests.support.scripted_server import ScriptedServer, html, page
 
 SECRET = {"Authorization": "Bearer SECRET-TOKEN"}
 

@@ -16,7 +16,8 @@ from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
 
 from newscrawl.middlewares.retry import BackoffRetryMiddleware, backoff_delay, parse_retry_after
-from tests.test_safety_support import ScriptedServer, crawl, html, page, send
+from tests.support.safety import crawl
+from tests.support.scripted_server import ScriptedServer, html, page, send
 
 END = "FIN-DE-L-ARTICLE"
 

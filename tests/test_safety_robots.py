@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import time
 
-from tests.test_safety_support import ScriptedServer, crawl, html, page
+from tests.support.safety import crawl
+from tests.support.scripted_server import ScriptedServer, html, page
 
 RULES_FORBIDDING_ALL = "User-agent: *\nDisallow: /\n"
 

@@ -9,13 +9,8 @@ from __future__ import annotations
 import pytest
 
 from newscrawl.middlewares.ssrf import address_block_reason
-from tests.test_safety_support import (
-    REBIND_HOST,
-    ScriptedServer,
-    crawl,
-    html,
-    page,
-)
+from tests.support.safety import REBIND_HOST, crawl
+from tests.support.scripted_server import ScriptedServer, html, page
 
 
 @pytest.mark.parametrize(
@@ -109,7 +104,7 @@ def test_dns_rebinding_is_caught_on_the_address_actually_connected(tmp_path):
         start.routes["/"] = page(html("start", links=[f"http://{REBIND_HOST}:{start.port}/secret"]))
         # robots.txt off: its own look-ups would take the first answers of the fake DNS.
         settings = {"ROBOTSTXT_OBEY": "False"}
-        resolver = "tests.test_safety_support.RebindingResolver"
+        resolver = "tests.support.safety.RebindingResolver"
         settings["TWISTED_DNS_RESOLVER"] = resolver
         result = crawl(tmp_path, {"start_urls": start.url("/")}, settings)
         assert start.count("/secret") == 0
@@ -117,7 +112,7 @@ def test_dns_rebinding_is_caught_on_the_address_actually_connected(tmp_path):
         assert "DNS rebinding" in result["log"]
 
         # Control: the same DNS answers with only the before-the-request check left.
-        settings["TWISTED_DNS_RESOLVER"] = "tests.test_safety_support.RebindingUnvettedResolver"
+        settings["TWISTED_DNS_RESOLVER"] = "tests.support.safety.RebindingUnvettedResolver"
         crawl(tmp_path, {"start_urls": start.url("/")}, settings)
         assert start.count("/secret") == 1
 
@@ -126,7 +121,7 @@ def test_dns_rebinding_with_robots_txt_on_never_reaches_the_page(tmp_path):
     with ScriptedServer() as start:
         start.routes["/secret"] = page(html("secret"))
         start.routes["/"] = page(html("start", links=[f"http://{REBIND_HOST}:{start.port}/secret"]))
-        settings = {"TWISTED_DNS_RESOLVER": "tests.test_safety_support.RebindingResolver"}
+        settings = {"TWISTED_DNS_RESOLVER": "tests.support.safety.RebindingResolver"}
         result = crawl(tmp_path, {"start_urls": start.url("/")}, settings)
         assert start.count("/secret") == 0
     # Whichever look-up turns private (robots.txt's or the page's), the host is refused.

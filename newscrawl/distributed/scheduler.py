@@ -43,6 +43,7 @@ from newscrawl.distributed.dupefilter import RedisDupeFilter
 from newscrawl.distributed.frontier import LeasedQueue
 from newscrawl.distributed.keys import CrawlKeys, crawl_keys
 from newscrawl.feeds.uri import local_path
+from newscrawl.scrapy_private import engine_slot, require_engine_slot
 
 logger = logging.getLogger(__name__)
 
@@ -97,19 +98,13 @@ class _EngineView:
     set is the exact answer: a request enters it before the download and leaves it after its
     callback's output (requests and items) has been processed. ``nextcall.schedule()`` asks
     the engine to call ``next_request`` now rather than at its 5 s heartbeat, so an idle
-    worker starts on new work as soon as another worker queues it. Both are stable within
-    the Scrapy versions pyproject.toml allows; ``check`` refuses to run on an engine without
-    them rather than lose requests.
+    worker starts on new work as soon as another worker queues it. Both are private:
+    ``newscrawl.scrapy_private`` checks them when the scheduler is built and refuses to run
+    on an engine without them rather than lose requests.
     """
 
     def __init__(self, engine):
-        slot = getattr(engine, "_slot", None)
-        if not (hasattr(slot, "inprogress") and hasattr(slot, "nextcall")):
-            raise RuntimeError(
-                "newscrawl.distributed needs the engine slot of Scrapy 2.19 (inprogress, "
-                "nextcall); this Scrapy has none"
-            )
-        self._slot = slot
+        self._slot = engine_slot(engine, "newscrawl.distributed")
 
     def in_progress(self, request) -> bool:
         return request in self._slot.inprogress
@@ -163,6 +158,7 @@ class LeasedRedisScheduler(Scheduler):
 
     @classmethod
     def from_crawler(cls, crawler):
+        require_engine_slot("newscrawl.distributed")
         settings = crawler.settings
         ours = project_settings(settings)
         server = client_from_settings(settings)

@@ -226,37 +226,45 @@ class ArticlesCsvExporter(TableCsvExporter):
         yield item
 
 
-def _children(item: Mapping[str, Any], field: str) -> Iterator[Mapping[str, Any]]:
-    for child in item.get(field) or ():
-        yield child if isinstance(child, Mapping) else {}
+class _ChildTableCsvExporter(TableCsvExporter):
+    """One row per entry of an article's list field, tied to its article."""
+
+    children: str
+    """The list field: ``comments`` or ``related``."""
+
+    def link(self, item: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def rows(self, item: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+        for child in item.get(self.children) or ():
+            child = child if isinstance(child, Mapping) else {}
+            row = {name: child.get(name) for name in self.columns}
+            row.update(self.link(item, child))
+            yield row
 
 
-class CommentsCsvExporter(TableCsvExporter):
+class CommentsCsvExporter(_ChildTableCsvExporter):
     """``comments.csv``: one row per comment, linked to its article by ``article_id``."""
 
     table = "comments_csv"
     columns = COMMENT_COLUMNS
+    children = "comments"
 
-    def rows(self, item: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-        for comment in _children(item, "comments"):
-            row = {name: comment.get(name) for name in COMMENT_COLUMNS}
-            row.update(article_id=item.get("article_id"), article_url=item.get("url"))
-            yield row
+    def link(self, item: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+        return {"article_id": item.get("article_id"), "article_url": item.get("url")}
 
 
-class LinksCsvExporter(TableCsvExporter):
+class LinksCsvExporter(_ChildTableCsvExporter):
     """``links.csv``: the "A lire aussi" graph, one row per related entry."""
 
     table = "links_csv"
     columns = LINK_COLUMNS
+    children = "related"
 
-    def rows(self, item: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-        for related in _children(item, "related"):
-            row = {name: related.get(name) for name in LINK_COLUMNS}
-            row.update(
-                from_article_id=item.get("article_id"),
-                from_url=item.get("url"),
-                to_url=related.get("url"),
-                to_article_id=related.get("article_id"),
-            )
-            yield row
+    def link(self, item: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "from_article_id": item.get("article_id"),
+            "from_url": item.get("url"),
+            "to_url": child.get("url"),
+            "to_article_id": child.get("article_id"),
+        }

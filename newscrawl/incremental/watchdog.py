@@ -9,7 +9,7 @@ what was scraped are completed and committed, and the abandoned articles, never 
 are fetched by the next run.
 
 The engine has no public way to drop in-flight requests, so this reaches into its slot
-(Scrapy is pinned to 2.19.x); if that ever moves, the stop is merely as slow as Scrapy's.
+(``newscrawl.scrapy_private``, checked when the watchdog is built).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
 from newscrawl.defaults import project_settings
+from newscrawl.scrapy_private import engine_slot, require_engine_slot
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class StopWatchdog:
         timeout = project_settings(crawler.settings).getfloat("NEWSCRAWL_STOP_TIMEOUT")
         if timeout <= 0:
             raise NotConfigured
+        require_engine_slot(__name__)
         watchdog = cls(crawler, timeout)
         crawler.signals.connect(watchdog.engine_started, signal=signals.engine_started)
         crawler.signals.connect(watchdog.spider_closed, signal=signals.spider_closed)
@@ -65,9 +67,9 @@ class StopWatchdog:
             self._abandon_in_flight()
 
     def _abandon_in_flight(self) -> None:
-        slot = getattr(self.crawler.engine, "_slot", None)
-        in_flight = getattr(slot, "inprogress", None)
-        if not in_flight or not hasattr(slot, "_maybe_fire_closing"):
+        slot = engine_slot(self.crawler.engine, __name__)
+        in_flight = slot.inprogress
+        if not in_flight:
             return
         urls = sorted(request.url for request in in_flight)
         logger.warning(

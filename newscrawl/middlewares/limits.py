@@ -22,9 +22,14 @@ import brotli
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
-from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
 from newscrawl.defaults import project_settings
+from newscrawl.scrapy_private import decompression_max_size_exceeded, require_decode_hook
+
+# Scrapy's own "decompressed past DOWNLOAD_MAXSIZE" error and decoding hook (private names):
+# checked when this module loads, so a Scrapy that moved them stops the crawl at start.
+_DecompressionMaxSizeExceeded = decompression_max_size_exceeded(__name__)
+require_decode_hook(__name__)
 
 try:  # Scrapy decodes zstd with the standard library's module from Python 3.14
     from compression import zstd

@@ -25,6 +25,7 @@ from scrapy.utils.response import response_status_message
 from twisted.internet import task
 
 from newscrawl.defaults import project_settings
+from newscrawl.scrapy_private import require_download_slot_lastseen
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def backoff_delay(attempt: int, base: float, cap: float, jitter: float = 0.25) -
 class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, settings):
         super().__init__(settings)
+        require_download_slot_lastseen(__name__)
         ours = project_settings(settings)
         self.backoff_base = ours.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE")
         self.backoff_max = ours.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX")

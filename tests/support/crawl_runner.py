@@ -26,7 +26,36 @@ def _pairs(values: list[str]) -> dict[str, str]:
     return dict(value.split("=", 1) for value in values)
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def crawl_command(
+    out: Path,
+    log: Path,
+    workdir: Path,
+    spider_args: dict[str, str],
+    settings: dict[str, str],
+    spider: str = "boursorama",
+) -> list[str]:
+    """The command line of one crawl, for tests that start (or kill) it themselves.
+
+    Feeds and crawl state go under ``workdir`` unless ``settings`` says otherwise.
+    """
+    merged = {
+        "NEWSCRAWL_FEEDS_DIR": str(workdir / "feeds"),
+        "NEWSCRAWL_STATE_DIR": str(workdir / "state"),
+        "LOG_FILE": str(log),
+        **settings,
+    }
+    command = [sys.executable, "-m", "tests.support.crawl_runner", str(out), "--spider", spider]
+    for name, value in spider_args.items():
+        command += ["-a", f"{name}={value}"]
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def crawl_in_subprocess(
@@ -44,20 +73,9 @@ def crawl_in_subprocess(
     number = len(list(workdir.glob("crawl-*.json")))
     out = workdir / f"crawl-{number}.json"
     log = workdir / f"crawl-{number}.log"
-    merged = {
-        "NEWSCRAWL_FEEDS_DIR": str(workdir / "feeds"),
-        "NEWSCRAWL_STATE_DIR": str(workdir / "state"),
-        "LOG_FILE": str(log),
-        **settings,
-    }
-    command = [sys.executable, "-m", "tests.support.crawl_runner", str(out), "--spider", spider]
-    for name, value in spider_args.items():
-        command += ["-a", f"{name}={value}"]
-    for name, value in merged.items():
-        command += ["-s", f"{name}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = crawl_command(out, log, workdir, spider_args, settings, spider)
     completed = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        command, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=timeout
     )
     log_text = log.read_text(encoding="utf-8") if log.exists() else ""
     assert completed.returncode == 0, completed.stderr[-3000:] + log_text[-3000:]

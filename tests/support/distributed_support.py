@@ -22,7 +22,7 @@ import redis
 
 from tests.site.server import SiteServer, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class RedisServer:
