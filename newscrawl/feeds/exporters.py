@@ -4,7 +4,7 @@ One Article becomes one row of ``articles.csv``, one row per comment in ``commen
 one row per "A lire aussi" entry in ``links.csv``. Columns are fixed (never guessed from the
 first item) so every file of every run loads into the same spreadsheet or database table.
 
-Every exporter flushes after each item: a growing feed (``*.part``, see ``feedstorage``) is
+Every exporter flushes after each item: a growing feed (``*.part``, see ``storage``) is
 readable up to its last complete row, and a crash never leaves half an item buffered.
 Rows written are counted in the stats as ``newscrawl/feeds/<table>/rows``.
 """
