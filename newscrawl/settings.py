@@ -1,7 +1,9 @@
 """Scrapy settings for newscrawl, and the documented defaults of every NEWSCRAWL_* setting.
 
 Each block below belongs to one component; components read their values from
-``crawler.settings`` in ``from_crawler`` so ``-s NAME=VALUE`` overrides any of them.
+``crawler.settings`` in ``from_crawler`` so ``-s NAME=VALUE`` overrides any of them. Each
+default is written here only: ``newscrawl.defaults`` hands these values to a component that
+runs without the project settings (``scrapy runspider``, a test's own crawler).
 """
 
 from newscrawl.feeds.formats import EXPORTERS as _EXPORTERS

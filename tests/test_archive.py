@@ -600,3 +600,17 @@ def test_make_sample_records_public_urls_that_replay(tmp_path, run_crawl):
 def test_the_writer_has_no_unused_current_path():
     # Nothing read it: the file in progress is only ever the ``.open`` name the writer keeps.
     assert not hasattr(RotatingWarcWriter, "current_path")
+
+
+@pytest.mark.parametrize("module", ["newscrawl.archive.recover", "newscrawl.archive_recover"])
+def test_recover_runs_as_a_module_under_its_new_and_old_names(module):
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--help"],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "warc.gz.open" in done.stdout

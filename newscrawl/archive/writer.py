@@ -21,6 +21,8 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newscrawl.normalize.clock import utc_now
+
 WARC_VERSION = "1.1"
 OPEN_SUFFIX = ".open"
 GZIP_LEVEL = 6
@@ -78,7 +80,7 @@ def _parsed(block: bytes, is_request: bool) -> RawStatusAndHeaders:
 
 def warc_date(moment: datetime | None = None) -> str:
     """A WARC 1.1 date (UTC, microseconds) for ``moment`` or now."""
-    moment = (moment or datetime.now(UTC)).astimezone(UTC)
+    moment = (moment or utc_now()).astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -161,7 +163,7 @@ class RotatingWarcWriter:
     def _open(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.serial += 1
-        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        stamp = utc_now().strftime("%Y%m%d%H%M%S")
         name = f"{self.prefix}-{stamp}-{self.serial:05d}-{os.getpid()}.warc.gz"
         self._path = self.directory / name
         # "x": never append to, or clobber, a file another run is writing.

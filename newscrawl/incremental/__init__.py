@@ -9,7 +9,20 @@
   ``fetchtime``: when a page was fetched.
 """
 
-from newscrawl.incremental.extension import gate_for
-from newscrawl.incremental.gate import FETCH_EVERYTHING
+from typing import Any
 
 __all__ = ["FETCH_EVERYTHING", "gate_for"]
+
+
+def __getattr__(name: str) -> Any:
+    # What the spider asks for (``incremental.gate_for(crawler)``), loaded on first use so
+    # that importing a pure part (state, revisit, outcome) does not load the extension.
+    if name == "gate_for":
+        from newscrawl.incremental.extension import gate_for
+
+        return gate_for
+    if name == "FETCH_EVERYTHING":
+        from newscrawl.incremental.gate import FETCH_EVERYTHING
+
+        return FETCH_EVERYTHING
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
