@@ -39,17 +39,16 @@ import calendar
 import json
 import logging
 import re
-import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from newscrawl.normalize.clock import PARIS
+from newscrawl.normalize.text import fold_phrase
 
 logger = logging.getLogger(__name__)
-
-PARIS = ZoneInfo("Europe/Paris")
 
 CLOCK_SKEW = timedelta(minutes=5)
 MIN_YEAR = 1970
@@ -59,45 +58,6 @@ MAX_RAW_LEN = 20_000
 MAX_TEXT_LEN = 100
 
 DATEPARSER_LANGUAGES = ["fr"]
-
-
-# --- folding: one canonical spelling for input and table alike -----------------------
-
-
-def _build_fold_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = {}
-    for code in range(0xC0, 0x250):
-        base = unicodedata.normalize("NFKD", chr(code))
-        ascii_part = "".join(c for c in base if c.isascii())
-        if ascii_part and ascii_part != chr(code):
-            table[code] = ascii_part.lower()
-    table.update({ord("œ"): "oe", ord("æ"): "ae", ord("ᵉ"): "e", ord("ʳ"): "r"})
-    # Curly and modifier apostrophes: "Aujourd’hui".
-    for c in "\u2019\u2018\u02bc\u00b4\u0060\u2032":
-        table[ord(c)] = "'"
-    for c in "\u2010\u2011\u2012\u2013\u2014\u2212":
-        table[ord(c)] = "-"
-    # Decomposed accents ("e" + U+0301) and zero-width characters simply vanish.
-    for code in range(0x300, 0x370):
-        table[code] = None
-    for c in "\u200b\u200c\u200d\u2060\ufeff":
-        table[ord(c)] = None
-    return table
-
-
-_FOLD = _build_fold_table()
-
-
-def _fold(value: str) -> str:
-    """Lower case, no accents, straight apostrophes, single spaces (nbsp included)."""
-    value = value.lower()
-    if not value.isascii():
-        # "à", "é" and "’" are nearly all the site prints; replacing them costs a third
-        # of a translate, which stays as the general case.
-        value = value.replace("à", "a").replace("é", "e").replace("\u2019", "'")
-        if not value.isascii():
-            value = value.translate(_FOLD)
-    return " ".join(value.split())
 
 
 # Folded text is ASCII except for what the table leaves alone (symbols, other scripts).
@@ -113,13 +73,13 @@ def _load_table() -> dict[str, Any]:
     for name in ("months", "weekdays", "relative_days", "ago_units", "number_words"):
         folded: dict[str, Any] = {}
         for key, value in raw[name].items():
-            key = _fold(key)
+            key = fold_phrase(key)
             if folded.get(key, value) != value:
                 raise ValueError(f"french_dates.json: {name} has two meanings for {key!r}")
             folded[key] = value
         table[name] = folded
-    table["now_words"] = frozenset(_fold(w) for w in raw["now_words"])
-    table["prefixes"] = [_fold(p) for p in raw["prefixes"]]
+    table["now_words"] = frozenset(fold_phrase(w) for w in raw["now_words"])
+    table["prefixes"] = [fold_phrase(p) for p in raw["prefixes"]]
     return table
 
 
@@ -455,7 +415,7 @@ def _clean(raw: object) -> str | None:
     """Folded text with its "Publié le" prefix removed; None when it cannot be a date."""
     if not isinstance(raw, str) or len(raw) > MAX_RAW_LEN:
         return None
-    text = _fold(raw)
+    text = fold_phrase(raw)
     if len(text) > MAX_TEXT_LEN:
         return None
     m = _PREFIX.match(text)

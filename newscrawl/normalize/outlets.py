@@ -11,23 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
+from newscrawl.normalize.text import fold_name
+
 # --- the alias table ------------------------------------------------------------------
-
-# Hyphens are folded away with spaces because sites and agencies print "France-Presse",
-# "France Presse" and "CercleFinance" interchangeably.
-_FOLD_DROP = re.compile(r"[\s\-\u2010\u2011\u2012\u2013\u2014]+")
-
-
-def _fold(name: str) -> str:
-    """Matching key: no case, no accents, no spaces or hyphens, straight apostrophes."""
-    decomposed = unicodedata.normalize("NFKD", name.replace("\u2019", "'"))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _FOLD_DROP.sub("", bare.casefold())
 
 
 @dataclass(frozen=True)
@@ -43,11 +33,11 @@ def _table() -> _Table:
     aliases: dict[str, str] = {}
     for canonical, spellings in raw["outlets"].items():
         for spelling in [canonical, *spellings]:
-            key = _fold(spelling)
+            key = fold_name(spelling)
             if aliases.get(key, canonical) != canonical:
                 raise ValueError(f"outlets.json: {spelling!r} means {aliases[key]} and {canonical}")
             aliases[key] = canonical
-    qualifiers = frozenset(_fold(q) for q in raw["credit_qualifiers"])
+    qualifiers = frozenset(fold_name(q) for q in raw["credit_qualifiers"])
     return _Table(aliases, qualifiers)
 
 
@@ -57,14 +47,14 @@ def _squash(text: str) -> str:
 
 def canonical_outlet(name: str) -> tuple[str, bool]:
     """The table's canonical name and True, or the name trimmed as printed and False."""
-    canonical = _table().aliases.get(_fold(name))
+    canonical = _table().aliases.get(fold_name(name))
     if canonical is not None:
         return canonical, True
     return _squash(name), False
 
 
 def _is_known(name: str) -> bool:
-    return _fold(name) in _table().aliases
+    return fold_name(name) in _table().aliases
 
 
 # --- provider lines -------------------------------------------------------------------
@@ -78,9 +68,15 @@ class Attribution:
     known: bool
 
 
+# The site prints "information fournie par" (often as hidden text) before the provider.
 _PROVIDER_PREFIX = re.compile(r"^[\s•·|\-–—]*(?:information\s+fournie\s+par\b\s*:?)?\s*", re.I)
 _AVEC = re.compile(r"\s+avec\s+", re.I)
 _ET = re.compile(r"\s+et\s+|\s*,\s*", re.I)
+
+
+def strip_provider_prefix(line: str) -> str:
+    """A provider line without its "information fournie par" and leading separators."""
+    return _PROVIDER_PREFIX.sub("", line, count=1)
 
 
 def _split_if_all_known(text: str) -> list[str] | None:
@@ -105,7 +101,7 @@ def parse_provider(raw: str | None) -> Attribution:
     """
     if raw is None:
         return Attribution(None, (), None, False)
-    line = _squash(_PROVIDER_PREFIX.sub("", raw, count=1))
+    line = _squash(strip_provider_prefix(raw))
     if not line:
         return Attribution(None, (), None, False)
     if _is_known(line):
@@ -203,7 +199,7 @@ def _read_credit(inner: str, marked: bool) -> tuple[str | None, str | None] | No
         inner, marked = inner[by.end() :], True
     qualifiers = _table().qualifiers
     segments = [s for s in _SEGMENT_SPLIT.split(inner.strip()) if s]
-    segments = [s for s in segments if _fold(s) not in qualifiers]
+    segments = [s for s in segments if fold_name(s) not in qualifiers]
     # Names only: a marker followed by prose ("Photo : le siège de la BCE") is no credit.
     if not segments or not all(_known_segment(s) or _looks_like_name(s) for s in segments):
         return None
