@@ -13,8 +13,10 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, datetime
 
 from newscrawl.items import Article
+from newscrawl.normalize.bylines import clean_body
+from newscrawl.normalize.credits import split_credit
 from newscrawl.normalize.dates import parse_date, to_iso
-from newscrawl.normalize.outlets import clean_body, parse_provider, split_credit
+from newscrawl.normalize.outlets import parse_provider
 from newscrawl.normalize.text import PARAGRAPH_BREAK, clean_inline, clean_text
 
 # Fields whose text is one line by nature; every other string keeps its paragraph breaks.
