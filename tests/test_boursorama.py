@@ -429,3 +429,28 @@ def test_listing_article_urls_leave_out_entries_without_an_id_and_repeat_none():
         ],
     )
     assert listing.article_urls == [f"https://www.boursorama.com/bourse/actualites/a-{HEX}"]
+
+
+def test_every_registered_site_has_its_spider_with_the_sites_hosts():
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.test import get_crawler
+
+    loader = SpiderLoader(Settings({"SPIDER_MODULES": ["newscrawl.spiders"]}))
+    assert loader.list() == [site.name for site in sites.all_sites()]
+    spider_class = loader.load("boursorama")
+    crawler = get_crawler(spider_class, {"NEWSCRAWL_SITE_HOSTS": ["miroir.example.org"]})
+    spider = spider_class.from_crawler(
+        crawler, start_urls="http://127.0.0.1:8123/bourse/actualites/"
+    )
+    assert spider.site is sites.get("boursorama")
+    assert set(spider.allowed_domains) == {
+        "www.boursorama.com",
+        "boursorama.com",
+        "bourse.boursobank.com",
+        "miroir.example.org",
+        "127.0.0.1",
+    }
+    assert spider_class.from_crawler(get_crawler(spider_class)).start_list == list(
+        sites.get("boursorama").start_urls
+    )

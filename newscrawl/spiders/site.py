@@ -1,9 +1,10 @@
-"""The boursorama spider: routing only.
+"""The spider of a site: routing only.
 
 listing pages (paginated, up to ``max_pages``) -> article pages -> their "A lire aussi"
 articles, depth-bounded by DEPTH_LIMIT. The site (its URL rules, hosts, start listings and
 parsers) comes from the site registry under the spider's name (``newscrawl.sites``);
-normalisation is the item pipelines'.
+normalisation is the item pipelines'. ``newscrawl.spiders.sites`` makes one spider of this
+class per registered site.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ def split_arg(value: str | list[str] | None) -> list[str]:
     return [part.strip() for part in value if part and part.strip()]
 
 
-class BoursoramaSpider(scrapy.Spider):
-    name = "boursorama"
+class SiteSpider(scrapy.Spider):
+    """Crawls the registered site named like the spider (``scrapy crawl <site name>``)."""
     # Skip articles earlier runs emitted, under the run lock (newscrawl.incremental).
     incremental_state = True
     gate = incremental.FETCH_EVERYTHING  # replaced in start(); pages parsed from the shell
