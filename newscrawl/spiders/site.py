@@ -33,6 +33,7 @@ def split_arg(value: str | list[str] | None) -> list[str]:
 
 class SiteSpider(scrapy.Spider):
     """Crawls the registered site named like the spider (``scrapy crawl <site name>``)."""
+
     # Skip articles earlier runs emitted, under the run lock (newscrawl.incremental).
     incremental_state = True
     gate = incremental.FETCH_EVERYTHING  # replaced in start(); pages parsed from the shell
