@@ -70,8 +70,8 @@ class Article:
     """Absolute URL of the article page (after redirects)."""
     article_id: str | None = None
     """The 32-hex tail of the URL: the stable id of the article."""
-    site: str = "boursorama"
-    """Which site parser produced the record."""
+    site: str | None = None
+    """Which site parser produced the record (the site's registry name, e.g. ``boursorama``)."""
     section: str | None = None
     """First path segment of the URL, e.g. ``bourse`` or ``actualite-economique``."""
     title: str | None = None
@@ -97,7 +97,7 @@ class Article:
     body: str | None = None
     """Body paragraphs and sub-headings in order, separated by a blank line."""
     subheadings: list[str] = field(default_factory=list)
-    """Sub-headings (h2/h3) of the body, in order."""
+    """Sub-headings of the body (h2 to h6), in order."""
     images: list[Image] = field(default_factory=list)
     """Pictures of the article, lead image first."""
     comment_count: int | None = None

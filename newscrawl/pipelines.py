@@ -1,8 +1,9 @@
 """Item pipelines: one job each, thin wrappers over the pure normalisers.
 
-Every problem is logged and counted under ``newscrawl/...`` in the crawl stats; an item is
-only ever dropped when it cannot be written at all (no URL) or is a duplicate, and both
-drops are counted with their reason.
+The normalising pipelines each run one step of the chain composed in
+``newscrawl.normalize.article.STEPS``. Every problem is logged and counted under
+``newscrawl/...`` in the crawl stats; an item is only ever dropped as a duplicate, and
+that drop is counted. A record missing a required field is counted and still written.
 """
 
 from __future__ import annotations
@@ -11,13 +12,8 @@ import logging
 
 from scrapy.exceptions import DropItem
 
-from newscrawl.items import Article
-from newscrawl.normalize.article import (
-    Problem,
-    clean_article_text,
-    normalize_attributions,
-    normalize_dates,
-)
+from newscrawl.items import Article, article_key
+from newscrawl.normalize.article import STEPS, Problem
 
 logger = logging.getLogger(__name__)
 
@@ -45,32 +41,36 @@ class _StatsPipeline:
             )
 
 
-class TextCleanupPipeline:
+class _StepPipeline(_StatsPipeline):
+    """Runs one normalisation step; its problems are logged at ``level`` and counted."""
+
+    step: str
+    level: int = logging.WARNING
+
+    def process_item(self, item):
+        if isinstance(item, Article):
+            self._report(item, STEPS[self.step](item, None), self.level)
+        return item
+
+
+class TextCleanupPipeline(_StepPipeline):
     """Whitespace, nbsp and entities, for every string of the record."""
 
-    def process_item(self, item):
-        if isinstance(item, Article):
-            clean_article_text(item)
-        return item
+    step = "text"
 
 
-class DatesPipeline(_StatsPipeline):
+class DatesPipeline(_StepPipeline):
     """Raw French dates to ISO 8601 with the Paris offset; unreadable ones stay null."""
 
-    def process_item(self, item):
-        if isinstance(item, Article):
-            self._report(item, normalize_dates(item), logging.WARNING)
-        return item
+    step = "dates"
 
 
-class AttributionPipeline(_StatsPipeline):
+class AttributionPipeline(_StepPipeline):
     """Outlets (alias table), photo credits, bylines and datelines."""
 
-    def process_item(self, item):
-        if isinstance(item, Article):
-            # An unknown outlet is not an error: it is counted so the alias table can grow.
-            self._report(item, normalize_attributions(item), logging.INFO)
-        return item
+    step = "attributions"
+    # An unknown outlet is not an error: it is counted so the alias table can grow.
+    level = logging.INFO
 
 
 class ValidationPipeline(_StatsPipeline):
@@ -85,8 +85,8 @@ class ValidationPipeline(_StatsPipeline):
         if not missing:
             return item
         self.stats.inc_value("newscrawl/invalid")
-        if item.url is None:
-            raise DropItem(f"invalid record without url: missing {', '.join(missing)}")
+        # Nothing is lost: the spider gives every record its page's URL, and a record that
+        # misses a field is still worth writing (its other fields are the page's).
         logger.warning("Record %s is missing %s; written anyway", item.url, ", ".join(missing))
         return item
 
@@ -101,7 +101,7 @@ class DeduplicationPipeline(_StatsPipeline):
     def process_item(self, item):
         if not isinstance(item, Article):
             return item
-        key = (item.article_id or item.url, item.version)
+        key = (article_key(item.article_id, item.url), item.version)
         if key in self.seen:
             self.stats.inc_value("newscrawl/duplicates")
             raise DropItem(f"duplicate article {key[0]} (version {key[1]})")

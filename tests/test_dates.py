@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from newscrawl.normalize import dates
+from newscrawl.normalize import french_dates
 from newscrawl.normalize.dates import (
     PARIS,
     parse_date,
@@ -319,8 +319,8 @@ def test_table_is_large_enough():
 @pytest.mark.parametrize(
     "words, expected",
     [
-        (dates._MONTHS, set(range(1, 13))),
-        (dates._WEEKDAYS, set(range(7))),
+        (french_dates.MONTHS, set(range(1, 13))),
+        (french_dates.WEEKDAYS, set(range(7))),
     ],
     ids=["months", "weekdays"],
 )

@@ -10,18 +10,9 @@ import json
 import pytest
 
 from newscrawl.normalize import outlets
-from newscrawl.normalize.outlets import (
-    Attribution,
-    CleanBody,
-    Credit,
-    canonical_outlet,
-    clean_body,
-    extract_byline,
-    parse_provider,
-    split_credit,
-    strip_dateline,
-    title_name,
-)
+from newscrawl.normalize.bylines import CleanBody, clean_body, extract_byline, strip_dateline
+from newscrawl.normalize.credits import Credit, split_credit, title_name
+from newscrawl.normalize.outlets import Attribution, canonical_outlet, parse_provider
 
 REUTERS_FOOTER = (
     "((Traduction automatisée par Reuters, veuillez consulter la clause de "

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 
-from newscrawl.spiders.boursorama import split_arg
+from newscrawl.spiders.site import split_arg
 
 
 class LinkOnlySpider(scrapy.Spider):

@@ -1,17 +1,22 @@
 """Normalise a parsed Article in place: text, dates, attributions.
 
-Each step returns the problems it met instead of logging them, so this module stays pure
-and the same chain runs in the pipelines (which log and count) and in the fixture tests.
+The chain is composed once, in ``STEPS``: ``normalize_article`` runs it whole (the fixture
+tests, a re-parse), and each item pipeline runs one step of it by name (the crawl, where
+each step's problems are logged and counted). Steps return the problems they met instead
+of logging them, so this module stays pure.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, datetime
 
 from newscrawl.items import Article
+from newscrawl.normalize.bylines import clean_body
+from newscrawl.normalize.credits import split_credit
 from newscrawl.normalize.dates import parse_date, to_iso
-from newscrawl.normalize.outlets import clean_body, parse_provider, split_credit
+from newscrawl.normalize.outlets import parse_provider
 from newscrawl.normalize.text import PARAGRAPH_BREAK, clean_inline, clean_text
 
 # Fields whose text is one line by nature; every other string keeps its paragraph breaks.
@@ -31,10 +36,15 @@ class Problem:
 
 def normalize_article(article: Article, now: datetime | None = None) -> list[Problem]:
     """Run every normalisation step; ``now`` defaults to the article's fetch time."""
-    clean_article_text(article)
-    problems = normalize_dates(article, now)
-    problems += normalize_attributions(article)
+    problems: list[Problem] = []
+    for step in STEPS.values():
+        problems += step(article, now)
     return problems
+
+
+def _clean_text_step(article: Article, now: datetime | None = None) -> list[Problem]:
+    clean_article_text(article)
+    return []
 
 
 def clean_article_text(obj: object) -> None:
@@ -131,3 +141,17 @@ def _normalize_body(article: Article) -> None:
     article.notes = article.notes + [n for n in cleaned.notes if n not in article.notes]
     subheadings = set(article.subheadings)
     article.lead = next((p for p in cleaned.paragraphs if p not in subheadings), None)
+
+
+def _attributions_step(article: Article, now: datetime | None = None) -> list[Problem]:
+    return normalize_attributions(article)
+
+
+Step = Callable[[Article, "datetime | None"], list[Problem]]
+
+# The normaliser chain, in order: each step reads what the ones before it cleaned.
+STEPS: dict[str, Step] = {
+    "text": _clean_text_step,
+    "dates": normalize_dates,
+    "attributions": _attributions_step,
+}

@@ -36,23 +36,45 @@ Rules (the output contract, "Dates"):
 from __future__ import annotations
 
 import calendar
-import json
 import logging
 import re
-import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
-from importlib.resources import files
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from newscrawl.normalize.clock import PARIS
+from newscrawl.normalize.french_dates import (
+    AGO,
+    AGO_UNITS,
+    HAS_ALNUM,
+    ISO,
+    MONTH_YEAR,
+    MONTHS,
+    NOW_WORDS,
+    NUMBER_WORDS,
+    NUMERIC,
+    PREFIX,
+    RELATIVE_DAY,
+    RELATIVE_DAYS,
+    SITE_NUMERIC,
+    TEXT,
+    TIME_ONLY,
+    WEEKDAY,
+    WEEKDAYS,
+)
+from newscrawl.normalize.text import fold_phrase
+from newscrawl.normalize.walltime import (
+    MIN_YEAR,
+    after_now,
+    at,
+    localize,
+    to_paris,
+    wall,
+    with_year,
+)
 
 logger = logging.getLogger(__name__)
 
-PARIS = ZoneInfo("Europe/Paris")
-
-CLOCK_SKEW = timedelta(minutes=5)
-MIN_YEAR = 1970
 # Caps on the input: the raw one bounds the clean-up's work, the cleaned one (spaces
 # collapsed) is far longer than any date line and bounds dateparser's time.
 MAX_RAW_LEN = 20_000
@@ -61,186 +83,8 @@ MAX_TEXT_LEN = 100
 DATEPARSER_LANGUAGES = ["fr"]
 
 
-# --- folding: one canonical spelling for input and table alike -----------------------
-
-
-def _build_fold_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = {}
-    for code in range(0xC0, 0x250):
-        base = unicodedata.normalize("NFKD", chr(code))
-        ascii_part = "".join(c for c in base if c.isascii())
-        if ascii_part and ascii_part != chr(code):
-            table[code] = ascii_part.lower()
-    table.update({ord("œ"): "oe", ord("æ"): "ae", ord("ᵉ"): "e", ord("ʳ"): "r"})
-    # Curly and modifier apostrophes: "Aujourd’hui".
-    for c in "\u2019\u2018\u02bc\u00b4\u0060\u2032":
-        table[ord(c)] = "'"
-    for c in "\u2010\u2011\u2012\u2013\u2014\u2212":
-        table[ord(c)] = "-"
-    # Decomposed accents ("e" + U+0301) and zero-width characters simply vanish.
-    for code in range(0x300, 0x370):
-        table[code] = None
-    for c in "\u200b\u200c\u200d\u2060\ufeff":
-        table[ord(c)] = None
-    return table
-
-
-_FOLD = _build_fold_table()
-
-
-def _fold(value: str) -> str:
-    """Lower case, no accents, straight apostrophes, single spaces (nbsp included)."""
-    value = value.lower()
-    if not value.isascii():
-        # "à", "é" and "’" are nearly all the site prints; replacing them costs a third
-        # of a translate, which stays as the general case.
-        value = value.replace("à", "a").replace("é", "e").replace("\u2019", "'")
-        if not value.isascii():
-            value = value.translate(_FOLD)
-    return " ".join(value.split())
-
-
-# Folded text is ASCII except for what the table leaves alone (symbols, other scripts).
-_HAS_ALNUM = re.compile(r"[0-9a-z]")
-
-
-# --- the table as data ----------------------------------------------------------------
-
-
-def _load_table() -> dict[str, Any]:
-    raw = json.loads(files("newscrawl").joinpath("data/french_dates.json").read_text("utf-8"))
-    table: dict[str, Any] = {}
-    for name in ("months", "weekdays", "relative_days", "ago_units", "number_words"):
-        folded: dict[str, Any] = {}
-        for key, value in raw[name].items():
-            key = _fold(key)
-            if folded.get(key, value) != value:
-                raise ValueError(f"french_dates.json: {name} has two meanings for {key!r}")
-            folded[key] = value
-        table[name] = folded
-    table["now_words"] = frozenset(_fold(w) for w in raw["now_words"])
-    table["prefixes"] = [_fold(p) for p in raw["prefixes"]]
-    return table
-
-
-_TABLE = _load_table()
-_MONTHS: dict[str, int] = _TABLE["months"]
-_WEEKDAYS: dict[str, int] = _TABLE["weekdays"]
-_RELATIVE_DAYS: dict[str, int] = _TABLE["relative_days"]
-_AGO_UNITS: dict[str, str] = _TABLE["ago_units"]
-_NUMBER_WORDS: dict[str, int] = _TABLE["number_words"]
-_NOW_WORDS: frozenset[str] = _TABLE["now_words"]
-
-
-def _alternation(words: Any) -> str:
-    # Longest first so that "janvier" is tried before "janv" and "jan".
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-# --- the site's forms, on folded text ---------------------------------------------------
-
-_TIME = r"(?P<H>\d{1,2})(?::(?P<M>\d{2})(?::(?P<S>\d{2}))?|\s?h\s?(?:(?P<Mh>\d{2})(?:\s?mi?n)?)?)"
-# Between a date and its time: "à", "-", ",", or just the space the parser joins parts with.
-_SEP = r"(?:\s?[,-]\s?|\s)(?:a\s)?"
-
-_PREFIX = re.compile(rf"(?:{_alternation(_TABLE['prefixes'])})(?:\s?:\s?|\s)")
-# The two forms the site prints most ("21/10/2024 à 12:54", "16.08.2025 23:14"), on the
-# raw text: they need neither folding nor ``now``, and unnamed groups read in one call.
-_SITE_NUMERIC = re.compile(
-    r"\s*(\d\d)([/.])(\d\d)\2(\d{4})(?:\s+(?:[aàAÀ]\s+)?(\d\d)[:hH](\d\d))?\s*"
-)
-_NUMERIC = re.compile(
-    rf"(?P<d>\d{{1,2}})(?P<sep>[/.-])(?P<m>\d{{1,2}})(?:(?P=sep)(?P<y>\d{{4}}|\d{{2}}))?"
-    rf"(?:{_SEP}{_TIME})?"
-)
-_TEXT = re.compile(
-    rf"(?:(?P<wd>[a-z]+)\.?,?\s)?(?P<d>\d{{1,2}})(?:er|e)?\s?(?P<mon>[a-z]+)\.?"
-    rf"(?:\s(?P<y>\d{{4}}))?(?:{_SEP}{_TIME})?"
-)
-# Words are matched loosely and looked up in the table: a short regex beats a long
-# alternation, and a word the table does not know lets the next form have a go.
-_WEEKDAY = re.compile(rf"(?P<wd>[a-z]+)\.?(?:{_SEP}{_TIME})?")
-_TIME_ONLY = re.compile(_TIME)
-# "octobre 2024": dateparser would borrow today's day of the month; no day, no date.
-_MONTH_YEAR = re.compile(r"(?P<mon>[a-z]+)\.?\s\d{4}")
-_RELATIVE_DAY = re.compile(rf"(?P<rel>{_alternation(_RELATIVE_DAYS)})(?:{_SEP}{_TIME})?")
-_AGO = re.compile(
-    rf"il y a\s?(?:environ\s)?(?P<n>\d{{1,4}}|{_alternation(_NUMBER_WORDS)})\s?"
-    rf"(?P<unit>{_alternation(_AGO_UNITS)})\.?"
-)
-_ISO = re.compile(
-    r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
-    r"(?:[t\s](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,6})\d*)?)?)?"
-    r"\s?(?P<tz>z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?"
-)
-
 # Returned by the fast path when no known form matched: only then is dateparser asked.
 _NO_MATCH: Any = object()
-
-
-# --- building Paris datetimes -----------------------------------------------------------
-
-
-def _months_with_changes(first: int = MIN_YEAR, last: int = 2100) -> frozenset[int]:
-    """Months in which Paris changed or will change its offset, per the tz data."""
-    months = set()
-    for year in range(first, last + 1):
-        for month in range(1, 13):
-            start = datetime(year, month, 1, tzinfo=PARIS)
-            end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=PARIS)
-            if start.utcoffset() != end.utcoffset():
-                months.add(month)
-    return frozenset(months)
-
-
-# {3, 10} with today's rules; read from the tz data so that a change of rules follows.
-# (A month with two changes that cancel out would be missed: Paris has had none since 1945.)
-_CHANGE_MONTHS = _months_with_changes()
-
-
-@lru_cache(maxsize=4096)
-def _offset_changes(year: int, month: int, day: int) -> bool:
-    """Whether Paris changes its UTC offset during this day (the tz data decides)."""
-    start = datetime(year, month, day, tzinfo=PARIS)
-    try:
-        return start.utcoffset() != (start + timedelta(days=1)).utcoffset()
-    except OverflowError:
-        return True
-
-
-def _wall(year: int, month: int, day: int, hour=0, minute=0, second=0, micro=0) -> datetime:
-    """Paris wall time -> aware datetime: first reading of a repeated hour, gap moved on.
-
-    Raises ValueError for a day or time that no calendar has (31/02).
-    """
-    dt = datetime(year, month, day, hour, minute, second, micro, tzinfo=PARIS)
-    # The per-month and per-day checks keep the common case to one constructor call.
-    if month not in _CHANGE_MONTHS or not _offset_changes(year, month, day):
-        return dt
-    second_reading = datetime(year, month, day, hour, minute, second, micro, tzinfo=PARIS, fold=1)
-    if dt.utcoffset() == second_reading.utcoffset():
-        return dt
-    shifted = dt.astimezone(UTC).astimezone(PARIS)
-    if shifted.replace(tzinfo=None) != dt.replace(tzinfo=None):
-        logger.warning(
-            "%s does not exist in Paris (spring change); read as %s",
-            dt.replace(tzinfo=None).isoformat(sep=" "),
-            shifted.isoformat(sep=" "),
-        )
-        return shifted
-    return dt
-
-
-def _localize(naive: datetime) -> datetime:
-    return _wall(
-        naive.year,
-        naive.month,
-        naive.day,
-        naive.hour,
-        naive.minute,
-        naive.second,
-        naive.microsecond,
-    )
 
 
 _MIDNIGHT = (0, 0, 0)
@@ -258,63 +102,6 @@ def _hms(m: re.Match[str]) -> tuple[int, int, int] | None:
     return h, mi, sec
 
 
-def _paris(moment: datetime) -> datetime:
-    if moment.tzinfo is PARIS:
-        return moment
-    # A naive "now" is read as UTC: fetch times and HTTP dates are kept in UTC.
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(PARIS)
-
-
-def _at(day: date, hms: tuple[int, int, int]) -> datetime:
-    return _wall(day.year, day.month, day.day, *hms)
-
-
-def _after_now(year: int, month: int, day: int, hms: tuple[int, int, int], now: datetime) -> bool:
-    """Whether this Paris wall time is later than ``now`` + CLOCK_SKEW."""
-    limit = now + CLOCK_SKEW
-    # Wall times order like instants except on the night of a clock change (and aware
-    # comparison, which goes through UTC, costs ten times a tuple comparison).
-    if (month in _CHANGE_MONTHS and _offset_changes(year, month, day)) or (
-        limit.month in _CHANGE_MONTHS and _offset_changes(limit.year, limit.month, limit.day)
-    ):
-        return _wall(year, month, day, *hms) > now.astimezone(UTC) + CLOCK_SKEW
-    return (year, month, day, *hms) > (
-        limit.year,
-        limit.month,
-        limit.day,
-        limit.hour,
-        limit.minute,
-        limit.second,
-    )
-
-
-def _with_year(
-    month: int, day: int, hms: tuple[int, int, int], now: datetime, not_before: datetime | None
-) -> datetime | None:
-    """The latest year putting the date not after ``now``.
-
-    That year also puts it at or after ``not_before`` whenever any year does: earlier
-    years only move it further back. When none does, it is kept all the same.
-    """
-    latest = (now + CLOCK_SKEW).year
-    # Eight years back always reaches a 29 February (an impossible date raises ValueError).
-    for year in range(latest, latest - 8, -1):
-        try:
-            if year == latest and _after_now(year, month, day, hms, now):
-                continue
-            candidate = _wall(year, month, day, *hms)
-        except ValueError:
-            continue
-        if not_before is not None and candidate < not_before:
-            logger.info(
-                "%s is before %s whatever its year; latest past year kept", candidate, not_before
-            )
-        return candidate
-    return None
-
-
 def _explicit_year(text: str) -> int:
     year = int(text)
     return year + 2000 if len(text) == 2 else year
@@ -328,10 +115,10 @@ def _fast(text: str, now: datetime, not_before: datetime | None) -> Any:
     if text[0].isdigit():
         # Listings print "15:57" all day long: try the bare time first when it looks like one.
         if text[1:3] in _TIME_LOOKS:
-            m = _TIME_ONLY.fullmatch(text)
+            m = TIME_ONLY.fullmatch(text)
             if m:
                 return _today_or_yesterday(m, now)
-        m = _NUMERIC.fullmatch(text)
+        m = NUMERIC.fullmatch(text)
         if m:
             hms = _hms(m)
             if hms is None:
@@ -341,41 +128,41 @@ def _fast(text: str, now: datetime, not_before: datetime | None) -> Any:
             if year_text is None:
                 if not 1 <= month <= 12:
                     return None
-                return _with_year(month, day, hms, now, not_before)
-            return _wall(_explicit_year(year_text), month, day, *hms)
-        m = _TEXT.fullmatch(text)
-        if m and m.group("mon") in _MONTHS:
+                return with_year(month, day, hms, now, not_before)
+            return wall(_explicit_year(year_text), month, day, *hms)
+        m = TEXT.fullmatch(text)
+        if m and m.group("mon") in MONTHS:
             return _text_date(m, now, not_before)
-        m = _TIME_ONLY.fullmatch(text)
+        m = TIME_ONLY.fullmatch(text)
         if m:
             return _today_or_yesterday(m, now)
-        m = _ISO.fullmatch(text)
+        m = ISO.fullmatch(text)
         if m:
             return _iso(m)
         return _NO_MATCH
-    m = _WEEKDAY.fullmatch(text)
-    if m and m.group("wd") in _WEEKDAYS:
+    m = WEEKDAY.fullmatch(text)
+    if m and m.group("wd") in WEEKDAYS:
         hms = _hms(m)
         if hms is None:
             return None
-        back = (now.weekday() - _WEEKDAYS[m.group("wd")]) % 7 or 7
-        return _at(date.fromordinal(now.toordinal() - back), hms)
-    m = _RELATIVE_DAY.fullmatch(text)
+        back = (now.weekday() - WEEKDAYS[m.group("wd")]) % 7 or 7
+        return at(date.fromordinal(now.toordinal() - back), hms)
+    m = RELATIVE_DAY.fullmatch(text)
     if m:
         hms = _hms(m)
         if hms is None:
             return None
-        return _at(date.fromordinal(now.toordinal() + _RELATIVE_DAYS[m.group("rel")]), hms)
-    m = _AGO.fullmatch(text)
+        return at(date.fromordinal(now.toordinal() + RELATIVE_DAYS[m.group("rel")]), hms)
+    m = AGO.fullmatch(text)
     if m:
         return _ago(m, now)
-    if text in _NOW_WORDS:
+    if text in NOW_WORDS:
         return now
-    m = _MONTH_YEAR.fullmatch(text)
-    if m and m.group("mon") in _MONTHS:
+    m = MONTH_YEAR.fullmatch(text)
+    if m and m.group("mon") in MONTHS:
         return None
-    m = _TEXT.fullmatch(text)  # a weekday before the date: "lundi 21 octobre 2024"
-    if m and m.group("mon") in _MONTHS and m.group("wd") in _WEEKDAYS:
+    m = TEXT.fullmatch(text)  # a weekday before the date: "lundi 21 octobre 2024"
+    if m and m.group("mon") in MONTHS and m.group("wd") in WEEKDAYS:
         return _text_date(m, now, not_before)
     return _NO_MATCH
 
@@ -390,19 +177,19 @@ def _today_or_yesterday(m: re.Match[str], now: datetime) -> datetime | None:
     hms = _hms(m)
     if hms is None:
         return None
-    if _after_now(now.year, now.month, now.day, hms, now):
-        return _at(date.fromordinal(now.toordinal() - 1), hms)
-    return _wall(now.year, now.month, now.day, *hms)
+    if after_now(now.year, now.month, now.day, hms, now):
+        return at(date.fromordinal(now.toordinal() - 1), hms)
+    return wall(now.year, now.month, now.day, *hms)
 
 
 def _text_date(m: re.Match[str], now: datetime, not_before: datetime | None) -> datetime | None:
     hms = _hms(m)
     if hms is None:
         return None
-    month, day = _MONTHS[m.group("mon")], int(m.group("d"))
+    month, day = MONTHS[m.group("mon")], int(m.group("d"))
     if m.group("y") is None:
-        return _with_year(month, day, hms, now, not_before)
-    return _wall(int(m.group("y")), month, day, *hms)
+        return with_year(month, day, hms, now, not_before)
+    return wall(int(m.group("y")), month, day, *hms)
 
 
 def _iso(m: re.Match[str]) -> datetime:
@@ -417,7 +204,7 @@ def _iso(m: re.Match[str]) -> datetime:
     )
     tz = m.group("tz")
     if tz is None:
-        return _wall(*parts)
+        return wall(*parts)
     if tz in ("z", "utc", "gmt"):
         offset = timedelta(0)
     else:
@@ -433,32 +220,32 @@ _ELAPSED_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600}
 
 def _ago(m: re.Match[str], now: datetime) -> datetime | None:
     count_text = m.group("n")
-    count = int(count_text) if count_text.isdigit() else _NUMBER_WORDS[count_text]
-    unit = _AGO_UNITS[m.group("unit")]
+    count = int(count_text) if count_text.isdigit() else NUMBER_WORDS[count_text]
+    unit = AGO_UNITS[m.group("unit")]
     seconds = _ELAPSED_UNITS.get(unit)
     if seconds is not None:
         # Elapsed time: count in UTC so that a DST change in between is not counted twice.
         return (now.astimezone(UTC) - timedelta(seconds=count * seconds)).astimezone(PARIS)
     wall = now.replace(tzinfo=None)
     if unit in ("days", "weeks"):
-        return _localize(wall - timedelta(**{unit: count}))
+        return localize(wall - timedelta(**{unit: count}))
     months = count * (12 if unit == "years" else 1)
     year, month0 = divmod(wall.year * 12 + wall.month - 1 - months, 12)
     if year < 1:
         return None
     # "il y a 1 mois" on 31 March is the last day of February, not 3 March.
     day = min(wall.day, calendar.monthrange(year, month0 + 1)[1])
-    return _localize(wall.replace(year=year, month=month0 + 1, day=day))
+    return localize(wall.replace(year=year, month=month0 + 1, day=day))
 
 
 def _clean(raw: object) -> str | None:
     """Folded text with its "Publié le" prefix removed; None when it cannot be a date."""
     if not isinstance(raw, str) or len(raw) > MAX_RAW_LEN:
         return None
-    text = _fold(raw)
+    text = fold_phrase(raw)
     if len(text) > MAX_TEXT_LEN:
         return None
-    m = _PREFIX.match(text)
+    m = PREFIX.match(text)
     if m:
         text = text[m.end() :]
     return text or None
@@ -467,7 +254,7 @@ def _clean(raw: object) -> str | None:
 def _worth_dateparser(text: str) -> bool:
     # A bare number ("9999999999") is an id or a price, and text without a letter or a
     # digit cannot be a date: neither is worth dateparser's time.
-    return not text.isdigit() and _HAS_ALNUM.search(text) is not None
+    return not text.isdigit() and HAS_ALNUM.search(text) is not None
 
 
 def _plausible(dt: datetime | None, now: datetime) -> datetime | None:
@@ -483,9 +270,9 @@ def _site_numeric(m: re.Match[str], now: datetime) -> datetime | None:
     day, _, month, year, hour, minute = m.groups()
     # An impossible value (31/02, 25:00) raises ValueError, which parse_date turns to None.
     if hour is None:
-        result = _wall(int(year), int(month), int(day))
+        result = wall(int(year), int(month), int(day))
     else:
-        result = _wall(int(year), int(month), int(day), int(hour), int(minute))
+        result = wall(int(year), int(month), int(day), int(hour), int(minute))
     # now's own year, not Paris's: a sanity bound, a few hours either way are moot.
     return result if MIN_YEAR <= result.year <= now.year + 1 else None
 
@@ -502,19 +289,19 @@ def parse_date(
     try:
         if not isinstance(now, datetime):
             return None
-        m = _SITE_NUMERIC.fullmatch(raw) if isinstance(raw, str) and len(raw) < 40 else None
+        m = SITE_NUMERIC.fullmatch(raw) if isinstance(raw, str) and len(raw) < 40 else None
         if m:
             return _site_numeric(m, now)
         text = _clean(raw)
         if text is None:
             return None
-        m = _SITE_NUMERIC.fullmatch(text)  # again, once "Mis à jour le" is gone
+        m = SITE_NUMERIC.fullmatch(text)  # again, once "Mis à jour le" is gone
         if m:
             return _site_numeric(m, now)
-        now = _paris(now)
+        now = to_paris(now)
         if not_before is not None:
             # UTC, so that comparing it with Paris datetimes goes by instant, not wall time.
-            bound = _paris(not_before) if isinstance(not_before, datetime) else None
+            bound = to_paris(not_before) if isinstance(not_before, datetime) else None
             not_before = bound.astimezone(UTC) if bound is not None else None
         result = _fast(text, now, not_before)
         if result is _NO_MATCH:
@@ -536,7 +323,7 @@ def dateparser_settings(now: datetime) -> dict[str, Any]:
         "DATE_ORDER": "DMY",
         "PREFER_DATES_FROM": "past",
         # dateparser reads RELATIVE_BASE as wall time in TIMEZONE.
-        "RELATIVE_BASE": _paris(now).replace(tzinfo=None),
+        "RELATIVE_BASE": to_paris(now).replace(tzinfo=None),
         "TIMEZONE": "Europe/Paris",
         "RETURN_AS_TIMEZONE_AWARE": True,
         # Without "timestamp": a bare number is an id or a price, never a date here.
@@ -555,7 +342,7 @@ def parse_with_dateparser(raw: str | None, now: datetime) -> datetime | None:
         text = _clean(raw)
         if text is None or not isinstance(now, datetime) or not _worth_dateparser(text):
             return None
-        now_paris = _paris(now)
+        now_paris = to_paris(now)
         return _plausible(_dateparser(text, now_paris), now_paris)
     except Exception:
         logger.debug("dateparser failed on %r", raw, exc_info=True)
@@ -579,7 +366,7 @@ def to_iso(dt: datetime | None) -> str | None:
     if not isinstance(dt, datetime):
         return None
     try:
-        aware = _localize(dt) if dt.tzinfo is None else dt.astimezone(PARIS)
+        aware = localize(dt) if dt.tzinfo is None else dt.astimezone(PARIS)
         return aware.isoformat(timespec="seconds")
     except (OverflowError, ValueError):
         return None

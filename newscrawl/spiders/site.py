@@ -1,8 +1,10 @@
-"""The boursorama spider: routing only.
+"""The spider of a site: routing only.
 
 listing pages (paginated, up to ``max_pages``) -> article pages -> their "A lire aussi"
-articles, depth-bounded by DEPTH_LIMIT. Extraction lives in ``newscrawl.sites.boursorama``
-and normalisation in the item pipelines.
+articles, depth-bounded by DEPTH_LIMIT. The site (its URL rules, hosts, start listings and
+parsers) comes from the site registry under the spider's name (``newscrawl.sites``);
+normalisation is the item pipelines'. ``newscrawl.spiders.sites`` makes one spider of this
+class per registered site.
 """
 
 from __future__ import annotations
@@ -14,19 +16,10 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from newscrawl import incremental
+from newscrawl import incremental, sites
 from newscrawl.fetchtime import fetched_at
 from newscrawl.middlewares.limits import BrokenBody, ResponseTooLarge
 from newscrawl.revisit import parse_refresh, parse_since
-from newscrawl.sites import boursorama as site
-
-DEFAULT_LISTINGS = (
-    "https://www.boursorama.com/bourse/actualites/",
-    "https://www.boursorama.com/bourse/actualites/marches/",
-    "https://www.boursorama.com/bourse/actualites/societes/",
-    "https://www.boursorama.com/actualite-economique/",
-    "https://www.boursorama.com/patrimoine/actualites/",
-)
 
 
 def split_arg(value: str | list[str] | None) -> list[str]:
@@ -38,18 +31,20 @@ def split_arg(value: str | list[str] | None) -> list[str]:
     return [part.strip() for part in value if part and part.strip()]
 
 
-class BoursoramaSpider(scrapy.Spider):
-    name = "boursorama"
+class SiteSpider(scrapy.Spider):
+    """Crawls the registered site named like the spider (``scrapy crawl <site name>``)."""
+
     # Skip articles earlier runs emitted, under the run lock (newscrawl.incremental).
     incremental_state = True
     gate = incremental.FETCH_EVERYTHING  # replaced in start(); pages parsed from the shell
 
     def __init__(self, start_urls=None, max_pages=None, since=None, refresh=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.site = sites.get(self.name)
         # -a since=2024-10-01 bounds the crawl by publication; -a refresh=all re-fetches all.
         self.since = parse_since(since)
         self.refresh_all = parse_refresh(refresh)
-        self.start_list = split_arg(start_urls) or list(DEFAULT_LISTINGS)
+        self.start_list = split_arg(start_urls) or list(self.site.start_urls)
         self._max_pages_arg = max_pages
         self.start_hosts = {urlsplit(url).hostname for url in self.start_list} - {None}
         self.admitted: dict[str, bool] = {}
@@ -59,10 +54,13 @@ class BoursoramaSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.max_pages = int(spider._max_pages_arg or settings.getint("NEWSCRAWL_MAX_PAGES"))
-        # OffsiteMiddleware matches these and their subdomains; the start hosts make a local
-        # copy of the site (127.0.0.1) crawl exactly like the real one.
-        site_hosts = settings.getlist("NEWSCRAWL_SITE_HOSTS")
-        spider.allowed_domains = sorted(set(site_hosts) | spider.start_hosts)
+        # OffsiteMiddleware matches these and their subdomains: the site's own hosts, any
+        # the settings add (a mirror) and the start hosts, which make a local copy of the
+        # site (127.0.0.1) crawl exactly like the real one.
+        extra_hosts = settings.getlist("NEWSCRAWL_SITE_HOSTS")
+        spider.allowed_domains = sorted(
+            set(spider.site.hosts) | set(extra_hosts) | spider.start_hosts
+        )
         return spider
 
     async def start(self):
@@ -73,12 +71,12 @@ class BoursoramaSpider(scrapy.Spider):
             if request is not None:
                 yield request
         for url in self.start_list:
-            if site.is_article_url(url):
+            if self.site.is_article_url(url):
                 request = self._article_request(url)
                 if request is not None:
                     yield request
             else:
-                yield self._listing_request(url, page=site.listing_page_number(url))
+                yield self._listing_request(url, page=self.site.listing_page_number(url))
 
     # --- requests ------------------------------------------------------------------------
 
@@ -92,7 +90,7 @@ class BoursoramaSpider(scrapy.Spider):
         )
 
     def _article_request(self, url: str, listed=None, **meta) -> scrapy.Request | None:
-        article_id = site.article_id_from_url(url)
+        article_id = self.site.article_id_from_url(url)
         # Known to the crawl state and not due for a re-visit: not fetched. Asked once per
         # article; repeated links to it are the duplicate filter's (newscrawl.fingerprint).
         if article_id is not None:
@@ -111,18 +109,18 @@ class BoursoramaSpider(scrapy.Spider):
 
     def parse(self, response):
         """Pages reached without a known kind (e.g. from the shell): route by URL."""
-        if site.is_article_url(response.url):
+        if self.site.is_article_url(response.url):
             yield from self.parse_article(response)
         else:
             yield from self.parse_listing(response)
 
     def parse_listing(self, response):
         self.crawler.stats.inc_value("newscrawl/pages/listing")
-        listing = site.parse_listing(response.selector, response.url)
+        listing = self.site.parse_listing(response.selector, response.url)
         listed = {e.article_id: self.gate.listed(e, response) for e in listing.entries}
         listed.pop(None, None)
         for url in listing.article_urls:
-            entry = listed.get(site.article_id_from_url(url))
+            entry = listed.get(self.site.article_id_from_url(url))
             request = self._article_request(url, entry, listing_url=response.url)
             if request is not None:
                 yield request
@@ -137,7 +135,7 @@ class BoursoramaSpider(scrapy.Spider):
 
     def parse_article(self, response):
         self.crawler.stats.inc_value("newscrawl/pages/article")
-        article = site.parse_article(response.selector, response.url)
+        article = self.site.parse_article(response.selector, response.url)
         article.fetched_at = fetched_at(response)
         for entry in article.related:
             if entry.url:
