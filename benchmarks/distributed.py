@@ -110,9 +110,10 @@ class NginxSite:
         self.process.wait(timeout=30)
 
 
-# The five listings of the real crawl (DEFAULT_LISTINGS). One long listing would make the
-# crawl a chain: page N+1 is only known once page N is parsed, and a parsed page waits behind
-# the responses a worker already holds, so a second worker would mostly wait for links.
+# The five listings of the real crawl (newscrawl.sites.boursorama.urls.START_URLS). One long
+# listing would make the crawl a chain: page N+1 is only known once page N is parsed, and a
+# parsed page waits behind the responses a worker already holds, so a second worker would
+# mostly wait for links.
 LISTINGS = (
     "/bourse/actualites/",
     "/bourse/actualites/marches/",

@@ -42,8 +42,9 @@ DEPTH_PRIORITY = 1
 REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprint.ArticleRequestFingerprinter"
 # How many pages of each listing the spider follows (spider argument max_pages overrides).
 NEWSCRAWL_MAX_PAGES = 3
-# Hosts that are the site itself (links to them are followed; start URL hosts are added).
-NEWSCRAWL_SITE_HOSTS = ["www.boursorama.com", "boursorama.com", "bourse.boursobank.com"]
+# Hosts to follow besides each site's own (newscrawl/sites/<site>/urls.py HOSTS) and the
+# start URL hosts, e.g. a mirror.
+NEWSCRAWL_SITE_HOSTS: list[str] = []
 
 # --- Items -------------------------------------------------------------------------------
 ITEM_PIPELINES = {

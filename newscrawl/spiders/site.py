@@ -17,9 +17,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from newscrawl import incremental, sites
-from newscrawl.fetchtime import fetched_at
+from newscrawl.incremental.fetchtime import fetched_at
+from newscrawl.incremental.revisit import parse_refresh, parse_since
 from newscrawl.middlewares.limits import BrokenBody, ResponseTooLarge
-from newscrawl.revisit import parse_refresh, parse_since
 
 
 def split_arg(value: str | list[str] | None) -> list[str]:
