@@ -26,6 +26,7 @@ from newscrawl.archive.writer import HttpExchange, RotatingWarcWriter, http_bloc
 
 logger = logging.getLogger(__name__)
 
+
 def _request_block(request: Request) -> bytes:
     parts = urlsplit(request.url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

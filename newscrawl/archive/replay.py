@@ -25,7 +25,6 @@ MISSING_HEADERS = {
 MISSING_BODY = b"<html><body><p>Not in the replay archive</p></body></html>"
 
 
-
 class WarcReplayMiddleware:
     """Answers every request from WARC files; a URL not recorded gets a 404 stub page."""
 

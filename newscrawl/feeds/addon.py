@@ -31,6 +31,7 @@ from newscrawl.normalize.clock import utc_now
 
 logger = logging.getLogger(__name__)
 
+
 class FeedConfigError(SystemExit):
     """A feed setup that would write a broken file.
 
