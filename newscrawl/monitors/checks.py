@@ -8,9 +8,10 @@ and tested without a crawl.
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from newscrawl.monitors import defaults
@@ -65,7 +66,8 @@ def run_figures(stats: Mapping[str, Any]) -> RunFigures:
 @dataclass(frozen=True)
 class MonitorConfig:
     enabled: bool = defaults.NEWSCRAWL_MONITORS
-    min_coverage: Mapping[str, float] = None  # type: ignore[assignment]
+    min_coverage: Mapping[str, float] = field(default_factory=dict)
+    """Per field; a field it does not name keeps its default."""
     min_comments_coverage: float = defaults.NEWSCRAWL_MONITOR_MIN_COMMENTS_COVERAGE
     tolerance: int = defaults.NEWSCRAWL_MONITOR_TOLERANCE
     max_unparsed_dates: float = defaults.NEWSCRAWL_MONITOR_MAX_UNPARSED_DATES
@@ -80,7 +82,7 @@ class MonitorConfig:
     history_min_ratio: float = defaults.NEWSCRAWL_MONITOR_HISTORY_MIN_RATIO
 
     def __post_init__(self):
-        coverage = {**defaults.NEWSCRAWL_MONITOR_MIN_COVERAGE, **(self.min_coverage or {})}
+        coverage = {**defaults.NEWSCRAWL_MONITOR_MIN_COVERAGE, **self.min_coverage}
         object.__setattr__(self, "min_coverage", coverage)
 
     @classmethod
@@ -91,7 +93,7 @@ class MonitorConfig:
             value = settings.get(name) if name in settings else getattr(defaults, name)
             return convert(value)
 
-        coverage = get("NEWSCRAWL_MONITOR_MIN_COVERAGE", dict)
+        coverage = get("NEWSCRAWL_MONITOR_MIN_COVERAGE", _mapping)
         for name in COVERAGE_FIELDS:
             # NEWSCRAWL_MONITOR_MIN_COVERAGE_BODY=0.8 on a command line beats the dict.
             single = f"NEWSCRAWL_MONITOR_MIN_COVERAGE_{name.upper()}"
@@ -119,6 +121,11 @@ def _bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    # A dict setting given on a command line (-s NAME='{"lead": 0.8}') arrives as JSON text.
+    return dict(json.loads(value) if isinstance(value, str) else value)
 
 
 def _names(value: Any) -> list[str]:
@@ -152,15 +159,15 @@ def _at_least(name: str, have: int, out_of: int, minimum: float, tolerance: int,
     )
 
 
-def coverage(inputs: MonitorInputs, config: MonitorConfig, field: str) -> Check:
+def coverage(inputs: MonitorInputs, config: MonitorConfig, field_name: str) -> Check:
     tally = inputs.tally
     return _at_least(
-        f"coverage/{field}",
-        tally.filled[field],
+        f"coverage/{field_name}",
+        tally.filled[field_name],
         tally.records,
-        config.min_coverage[field],
+        config.min_coverage[field_name],
         config.tolerance,
-        f"records with {field}",
+        f"records with {field_name}",
     )
 
 

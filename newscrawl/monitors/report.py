@@ -36,6 +36,15 @@ _env = Environment(
 )
 
 
+def _web_href(url: object) -> str:
+    """Only http(s) links: a ``javascript:`` URL from a page is shown, never made a link."""
+    text = str(url or "")
+    return text if text.lower().startswith(("http://", "https://")) else "#"
+
+
+_env.filters["web_href"] = _web_href
+
+
 class SlowestPages:
     """The ``size`` slowest downloads of a run (Scrapy's ``download_latency``), in O(size)."""
 

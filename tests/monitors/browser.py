@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -56,3 +57,19 @@ def offline_chromium(width: int = 1280, height: int = 1800):
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def full_page_screenshot(driver, path: Path) -> Path:
+    """The whole page, not only the window, through the DevTools protocol."""
+    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = metrics["cssContentSize"]
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+        },
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path

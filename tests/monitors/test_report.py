@@ -18,7 +18,7 @@ from newscrawl.monitors import (
     write_index,
     write_report,
 )
-from tests.monitors.browser import missing_reason, offline_chromium
+from tests.monitors.browser import full_page_screenshot, missing_reason, offline_chromium
 from tests.monitors.support import ROOT, article_records, crawl_bundled_sample, normal_stats
 
 ARTIFACTS = ROOT / "tests" / "artifacts"  # ignored by git: screenshots to look at
@@ -92,10 +92,7 @@ def test_the_report_in_a_real_browser_offline(sample_run):
                })"""
         )
         fetched = browser.execute_script("return performance.getEntriesByType('resource').length")
-        height = browser.execute_script("return document.body.scrollHeight")
-        browser.set_window_size(1280, height + 40)
-        shot = ARTIFACTS / "report.png"
-        browser.save_screenshot(str(shot))
+        shot = full_page_screenshot(browser, ARTIFACTS / "report.png")
     assert "OK: run 2024-10-21T16-00-00Z" in text
     assert "all 15 monitors passed" in text
     for heading in (
@@ -141,6 +138,8 @@ def test_titles_from_the_web_cannot_inject(tmp_path):
     html = write_report(tmp_path, _attacked_data()).read_text(encoding="utf-8")
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;" in html
+    assert 'href="javascript:' not in html
+    assert "x&#34;&gt;&lt;script&gt;" in html  # the related URL, quotes and all, as text
 
 
 @pytest.mark.skipif(missing_reason() is not None, reason=str(missing_reason()))
