@@ -203,3 +203,16 @@ def test_unchanged_revisits_count_as_items_read():
     stats = {**normal_stats(records=0), "newscrawl/incremental/unchanged": 30}
     stats["response_received_count"] = 40
     assert run_monitors(stats, RecordsTally(), NORMAL_HISTORY).passed
+
+
+def test_scrapy_settings_and_command_line_values():
+    from scrapy.settings import Settings
+
+    settings = Settings({"NEWSCRAWL_MONITOR_MIN_COVERAGE": {"lead": 0.5}})
+    settings.set("NEWSCRAWL_MONITOR_MIN_COVERAGE_BODY", "0.7", priority="cmdline")
+    settings.set("NEWSCRAWL_MONITORS", "false", priority="cmdline")
+    config = MonitorConfig.from_settings(settings)
+    assert not config.enabled
+    assert config.min_coverage == {**MonitorConfig().min_coverage, "lead": 0.5, "body": 0.7}
+    settings.set("NEWSCRAWL_MONITOR_MIN_COVERAGE", '{"title": 0.5}', priority="cmdline")
+    assert MonitorConfig.from_settings(settings).min_coverage["title"] == 0.5
