@@ -48,12 +48,11 @@ def bar_chart(
         height=height,
         show_legend=False,
         print_values=True,
-        x_label_rotation=0 if horizontal else 30,
-        truncate_label=40,
+        x_label_rotation=0 if horizontal else 45,
         title=title or None,
         disable_xml_declaration=True,
     )
-    labels = [label for label, _ in items]
+    labels = [_short(label) for label, _ in items]
     if horizontal:
         labels.reverse()
         items = list(reversed(items))
@@ -61,3 +60,8 @@ def bar_chart(
     chart.add("", [count for _, count in items])
     svg = chart.render(is_unicode=True, disable_xml_declaration=True)
     return _SCRIPT.sub("", svg)
+
+
+def _short(label: str, size: int = 32) -> str:
+    # A label from the web can be any length; the bars need the room.
+    return label if len(label) <= size else label[: size - 1] + "…"

@@ -208,8 +208,8 @@ def run_monitors(
         check = recorded.get(name)
         if check is None:
             # A rule that raised is a failed monitor, named, not a crash of the crawl.
-            error = (monitor_result.error or "").strip().splitlines()[-1:] or ["?"]
-            check = Check(name, False, None, None, f"monitor error: {error[0]}")
+            error = _last_line(monitor_result.error)
+            check = Check(name, False, None, None, f"monitor error: {error}")
         found[name] = check
     order = {name: i for i, name in enumerate(monitor_names())}
     result = MonitorsResult(checks=sorted(found.values(), key=lambda c: order.get(c.name, 99)))
@@ -233,5 +233,11 @@ def monitor_names() -> list[str]:
 
 def _action_outcomes(outcome: Any):
     for action_result in outcome.monitors_failed_action_results:
-        detail = action_result.reason or action_result.error
+        detail = action_result.reason or _last_line(action_result.error) or None
         yield action_result.action, action_result.status, detail
+
+
+def _last_line(traceback_text: str | None) -> str:
+    """The exception line of a formatted traceback (spidermon keeps the whole text)."""
+    lines = (traceback_text or "").strip().splitlines()
+    return lines[-1] if lines else ""
