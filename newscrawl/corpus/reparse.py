@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -161,7 +162,7 @@ def reparse(
     files = archive_files(paths)
     damaged: list[str] = []
     responses = article_responses(files, damaged)
-    run_id = run_id or f"reparse-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
+    run_id = run_id or f"reparse-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     store.begin_run(run_id, kind="reparse", info={"archives": [str(f) for f in files]})
     show = _progress(progress)
     failed = 0
