@@ -244,8 +244,9 @@ def test_reparse_with_a_parser_change_adds_versions_only_where_output_changed(
 def test_reparse_decodes_content_codings_like_the_downloader(tmp_path):
     from newscrawl.archive.writer import HttpExchange, RotatingWarcWriter, http_block
 
-    page = (ROOT / "tests/fixtures/boursorama/seed_ukraine_otan/page.html").read_bytes()
-    meta = json.loads((ROOT / "tests/fixtures/boursorama/seed_ukraine_otan/meta.json").read_text())
+    case = ROOT / "tests/fixtures/boursorama/articles/seed_ukraine_otan"
+    page = (case / "page.html").read_bytes()
+    meta = json.loads((case / "meta.json").read_text())
     for folder, coding in (("plain", None), ("gzip", b"gzip")):
         writer = RotatingWarcWriter(tmp_path / folder, "t", 10**9, {"software": "test"})
         headers = [(b"Content-Type", b"text/html; charset=utf-8")]

@@ -9,7 +9,7 @@ from pathlib import Path
 from newscrawl.corpus.records import from_record
 from newscrawl.items import Article, Comment, Image, RelatedArticle
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "boursorama"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "boursorama" / "articles"
 
 
 def fixture_articles() -> list[Article]:
@@ -19,6 +19,8 @@ def fixture_articles() -> list[Article]:
         record = json.loads(expected.read_text(encoding="utf-8"))
         if record.get("article_id") or record.get("url"):
             articles.append(from_record(record))
+    # An empty list would let every test built on it pass without testing anything.
+    assert articles, f"no fixture records under {FIXTURES}"
     return articles
 
 
