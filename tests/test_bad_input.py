@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import sys
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from newscrawl import config, defaults
 from newscrawl.incremental.revisit import parse_since
 from newscrawl.incremental.state import open_state
 from newscrawl.normalize.clock import PARIS
-from tests.support.runs import Crawls
+from tests.support.runs import Crawls, env
 
 NOWHERE = "http://127.0.0.1:9/actualites/"
 
@@ -184,3 +185,28 @@ def test_since_takes_the_forms_users_type(given, expected):
 def test_since_refuses_the_rest(given):
     with pytest.raises(ValueError, match="expected a date like 2024-10-01"):
         parse_since(given, now=NOW)
+
+
+@pytest.mark.parametrize("module", ["newscrawl.archive.recover", "newscrawl.archive_recover"])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        (
+            "gone.warc.gz.open",
+            "no such file; expected a *.warc.gz.open file left by a killed crawl",
+        ),
+        ("finished.warc.gz", "not an unfinished capture; expected a *.warc.gz.open file"),
+    ],
+)
+def test_recover_refuses_a_missing_or_wrong_file_with_one_line(tmp_path, module, name, expected):
+    done = subprocess.run(
+        [sys.executable, "-m", module, str(tmp_path / name)],
+        cwd=tmp_path,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"newscrawl.archive.recover: {tmp_path / name}: {expected}"]
+    assert list(tmp_path.iterdir()) == []
