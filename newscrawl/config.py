@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from scrapy.settings import BaseSettings
+
 from newscrawl import defaults
 from newscrawl.feeds.exporters import CSV_STYLES
 from newscrawl.incremental.revisit import SINCE_FORMS, parse_duration, parse_refresh, parse_since
@@ -47,14 +49,8 @@ class Rule:
 
 
 def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(value)
+    # Exactly what the components' getbool accepts: True/False, "true"/"false", 0/1.
+    return BaseSettings({"value": value}).getbool("value")
 
 
 def _number(kind: type, low: float | None = None) -> Callable[[Any], Any]:
