@@ -54,6 +54,8 @@ def assess(stats: Mapping[str, Any]) -> Outcome:
     listings = stats.get("newscrawl/run/listings_requested", 0)
     if listings and not stats.get("newscrawl/pages/listing", 0) and reason == "finished":
         problems.append("no listing page reachable")
+    if stats.get("newscrawl/replay/damaged_unaccepted", 0):  # newscrawl.archive.replay
+        problems.append("replay archive damaged (NEWSCRAWL_REPLAY_PARTIAL=True accepts it)")
     if feeds_failed(stats):
         problems.append(f"feed write failed ({feeds_failed(stats)})")
     if problems:
