@@ -18,7 +18,7 @@ import pytest
 from newscrawl.incremental.outcome import EXIT_LOCKED
 from newscrawl.incremental.runlock import LOCK_FILE
 from newscrawl.incremental.state import open_state
-from tests.support.runs import Crawls, listing_urls
+from tests.support.runs import Crawls, listing_urls, read_jsonl
 
 CUT = {"EXTENSIONS": json.dumps({"tests.support.cutpoint.CutPoint": 0})}
 
@@ -48,9 +48,22 @@ def test_a_kill_at_any_step_of_publication_emits_every_article_once(
 
     killed = crawls.run(settings={**CUT, "CUTPOINT": point})
     assert killed.returncode == -signal.SIGKILL, killed.tail
+    killed_items = [item for folder in killed.folders for item in crawls_items(folder)]
+    after = crawls.run()
+    assert after.returncode == 0, after.tail
+
+    # What users have: the feeds of published run folders, over both runs.
+    versions = Counter((item["article_id"], item["version"]) for item in crawls.all_items())
+    doubled = [key for key, n in versions.items() if n > 1]
+    assert doubled == [], f"{point}: {len(doubled)} records emitted twice"
+    lost = expected - {article_id for article_id, _ in versions}
+    assert lost == set(), f"{point}: {len(lost)} articles lost"
+    state = open_state(crawls.state)
+    assert state.unfinished_runs() == [] and state.count() == len(expected)
+
+    # The killed run published all of its feeds or none of them.
     assert (len(killed.folders) == 1) is published, (point, killed.folders, unpublished(crawls))
     if published:
-        # A published folder holds every feed, complete, and nothing else.
         (folder,) = killed.folders
         assert sorted(p.name for p in folder.iterdir()) == [
             "articles.csv",
@@ -58,19 +71,15 @@ def test_a_kill_at_any_step_of_publication_emits_every_article_once(
             "comments.csv",
             "links.csv",
         ]
-        assert {item["article_id"] for item in killed.items} == expected
+        assert {item["article_id"] for item in killed_items} == expected
+        assert after.items == []  # the next run settled the killed one as done
     else:
         assert len(unpublished(crawls)) == 1
+        assert {item["article_id"] for item in after.items} == expected
 
-    after = crawls.run()
-    assert after.returncode == 0, after.tail
-    versions = Counter((item["article_id"], item["version"]) for item in crawls.all_items())
-    assert [key for key, n in versions.items() if n > 1] == [], point
-    assert {article_id for article_id, _ in versions} == expected, point
-    if published:
-        assert after.items == []  # the next run settled the killed one as done
-    state = open_state(crawls.state)
-    assert state.unfinished_runs() == [] and state.count() == len(expected)
+
+def crawls_items(folder):
+    return read_jsonl(folder / "articles.jsonl")
 
 
 def test_a_deleted_run_lock_still_keeps_a_second_run_out(site_server, tmp_path):
