@@ -256,8 +256,12 @@ def test_a_complete_run_folder_is_published_in_one_rename(tmp_path, caplog):
         (addon.run.temp / name).write_text("", encoding="utf-8")
     with caplog.at_level(logging.INFO, logger="newscrawl.feeds"):
         assert addon.publish() is True
-    assert caplog.records[-1].getMessage().startswith(
-        f"Feeds written to {addon.run.final}: articles.jsonl (7 rows), articles.csv (0 rows)"
+    assert (
+        caplog.records[-1]
+        .getMessage()
+        .startswith(
+            f"Feeds written to {addon.run.final}: articles.jsonl (7 rows), articles.csv (0 rows)"
+        )
     )
     assert {p.name for p in addon.run.final.iterdir()} == FEED_NAMES
     assert not addon.run.temp.exists()

@@ -1,7 +1,7 @@
 """An articles.csv exporter that cannot write one record, like a bug or a bad byte would.
 
-    -s FEED_EXPORTERS={"articles_csv": "tests.support.failing_exporter.FailOnOneRecord"}
-    -s FAIL_ON_POSITION=N   (the N-th record it is given, from 1)
+-s FEED_EXPORTERS={"articles_csv": "tests.support.failing_exporter.FailOnOneRecord"}
+-s FAIL_ON_POSITION=N   (the N-th record it is given, from 1)
 """
 
 from __future__ import annotations
@@ -26,3 +26,10 @@ class FailOnOneRecord(ArticlesCsvExporter):
         if self.seen == self.fail_on:
             raise ValueError(f"cannot write record {self.seen} (test)")
         super().export_item(item)
+
+
+class CannotStart(ArticlesCsvExporter):
+    """An exporter that fails as soon as it is built, as a bad option would make it."""
+
+    def __init__(self, file, **kwargs: Any):
+        raise ValueError("cannot start (test)")
