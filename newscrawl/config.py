@@ -316,6 +316,11 @@ def check_state(path: Path) -> None:
         raise ConfigError(f"{label} is not a SQLite database; expected a crawl state file")
     if not _writable(path.parent) or not _file_writable(path):
         raise ConfigError(f"{label} is read-only; expected a state the crawl can update")
+    if any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-journal")):
+        # Pages still in a write-ahead log or a hot journal (a run killed or refused by a full
+        # disk mid-write): the main file alone may look malformed until SQLite replays or
+        # rolls them back, which the state's own read-write open does.
+        return
     try:
         # immutable: a look that takes no lock and leaves no -wal/-shm file behind.
         uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
