@@ -28,8 +28,11 @@ def client_from_settings(settings) -> redis.Redis:
         url,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
-        # One immediate retry: the first command on a pooled connection to a restarted server
-        # fails once, and the reconnect that follows succeeds.
-        retry=Retry(NoBackoff(), 1),
+        # One immediate retry, on a connection error only: the first command on a pooled
+        # connection to a restarted server fails once, and the reconnect that follows
+        # succeeds. Not on a timeout (redis-py's default): the timed-out command may have run,
+        # and a lease script sent twice leases twice. (A lease whose reply is lost anyway is
+        # given back by the next heartbeat: ``frontier``.)
+        retry=Retry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)),
         health_check_interval=30,
     )

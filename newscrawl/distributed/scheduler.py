@@ -15,6 +15,8 @@ What the subclass changes in scrapy-redis 0.9.1, and why:
   whose queue is empty while other workers still hold leases stays open, because those
   leases can add requests or come back to the queue. It closes once the queue and every
   lease have been empty for ``MAX_IDLE_TIME_BEFORE_CLOSE`` seconds (0 = never closes).
+- A lease the worker does not know about (its script ran, its reply was lost) goes back to
+  the queue at the next heartbeat, which is due at once after any Redis error (``frontier``).
 - Redis unreachable: requests to queue and leases to release wait in memory, in order, and
   are sent when Redis answers again; the worker finishes what it holds and waits, it does
   not crash and does not close.
@@ -62,6 +64,9 @@ class RedisHealth:
         self.retry_interval = retry_interval
         self.stats = stats
         self.down_since: float | None = None
+        # After an error, a call may have run without its reply reaching us: the next
+        # heartbeat reconciles the leases, whenever it comes.
+        self.reconcile_due = False
         self._retry_at = 0.0
 
     @property
@@ -74,6 +79,7 @@ class RedisHealth:
     def failed(self, exc: Exception) -> None:
         now = time.monotonic()
         self.stats.inc_value(STATS + "redis_errors")
+        self.reconcile_due = True
         if self.down_since is None:
             self.down_since = now
             self.stats.inc_value(STATS + "redis_outages")
@@ -346,20 +352,30 @@ class LeasedRedisScheduler(Scheduler):
         else:
             self.health.ok()
 
+    def _held(self) -> list[bytes]:
+        """The members of our leased set we know of: in the engine, or awaiting release."""
+        return [*self._leases.values(), *self._done]
+
     def _tick(self) -> None:
         """Every poll interval: heartbeat, requeue dead workers' leases, release, wake."""
         if not self.health.usable():
             return
         now = time.monotonic()
-        if now >= self._next_beat or self.health.down:
+        if now >= self._next_beat or self.health.down or self.health.reconcile_due:
             try:
-                self.queue.heartbeat()
+                self.health.reconcile_due = False
+                orphans = self.queue.heartbeat(self._held())
                 moved = self.queue.reap_dead()
             except UNAVAILABLE as exc:
                 self.health.failed(exc)
                 return
             self.health.ok()
             self._next_beat = now + self.beat_interval
+            if orphans:
+                self.stats.inc_value(STATS + "orphan_leases", orphans)
+                logger.warning(
+                    "Gave back %d leased requests whose lease reply never arrived", orphans
+                )
             if moved:
                 self.stats.inc_value(STATS + "requeued", moved)
                 logger.warning("Queued again %d requests of workers whose lease expired", moved)
