@@ -120,9 +120,7 @@ def drain(scheduler, engine) -> list[str]:
     [(1.5, False), (4.0, False), (1.5, True)],
     ids=["stall-1.5s", "stall-4s", "lost-reply"],
 )
-def test_a_lease_whose_reply_is_lost_goes_back_to_the_queue(
-    client, proxy, seconds, one_connection
-):
+def test_a_lease_whose_reply_is_lost_goes_back_to_the_queue(client, proxy, seconds, one_connection):
     scheduler, engine = scheduler_through(proxy)
     keys = scheduler.keys
     for url in (LISTING, ARTICLE, OTHER_ARTICLE):

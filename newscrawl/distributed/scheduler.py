@@ -17,6 +17,9 @@ What the subclass changes in scrapy-redis 0.9.1, and why:
   lease have been empty for ``MAX_IDLE_TIME_BEFORE_CLOSE`` seconds (0 = never closes).
 - A lease the worker does not know about (its script ran, its reply was lost) goes back to
   the queue at the next heartbeat, which is due at once after any Redis error (``frontier``).
+- No hoarding under a host budget (``budget``): a worker holds at most ``lease_cap`` leased
+  requests that have not reached the downloader yet (what the budget lets it start within
+  ``NEWSCRAWL_LEASE_AHEAD`` seconds), so the rest stays in the queue for the other workers.
 - Redis unreachable: requests to queue and leases to release wait in memory, in order, and
   are sent when Redis answers again; the worker finishes what it holds and waits, it does
   not crash and does not close.
@@ -40,6 +43,7 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler
 
 from newscrawl.defaults import project_settings
+from newscrawl.distributed.budget import lease_cap
 from newscrawl.distributed.connection import UNAVAILABLE, client_from_settings
 from newscrawl.distributed.dupefilter import RedisDupeFilter
 from newscrawl.distributed.frontier import LeasedQueue
@@ -133,6 +137,7 @@ class LeasedRedisScheduler(Scheduler):
         poll_interval: float,
         retry_interval: float,
         max_idle: float,
+        lease_cap: int | None = None,
         serializer=None,
     ):
         super().__init__(
@@ -160,7 +165,11 @@ class LeasedRedisScheduler(Scheduler):
         self._idle_since: float | None = None
         self._engine: _EngineView | None = None
         self._loop = None
+        self.lease_cap = lease_cap
+        self._unstarted: set = set()  # leased, not yet in the downloader
+        self._capped = False
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self._on_started, signal=signals.request_reached_downloader)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -179,6 +188,7 @@ class LeasedRedisScheduler(Scheduler):
         dupefilter_cls = load_object(settings["DUPEFILTER_CLASS"])
         if not issubclass(dupefilter_cls, RedisDupeFilter):
             raise TypeError(f"DUPEFILTER_CLASS must be a RedisDupeFilter, not {dupefilter_cls}")
+        rate = ours.getfloat("NEWSCRAWL_HOST_RATE")  # the add-on derives it from the delay
         serializer = settings.get("SCHEDULER_SERIALIZER")
         if isinstance(serializer, str):
             serializer = importlib.import_module(serializer)
@@ -193,6 +203,7 @@ class LeasedRedisScheduler(Scheduler):
             poll_interval=ours.getfloat("NEWSCRAWL_REDIS_POLL_INTERVAL"),
             retry_interval=ours.getfloat("NEWSCRAWL_REDIS_RETRY_INTERVAL"),
             max_idle=ours.getfloat("MAX_IDLE_TIME_BEFORE_CLOSE"),
+            lease_cap=lease_cap(rate, ours.getfloat("NEWSCRAWL_LEASE_AHEAD")) if rate > 0 else None,
             serializer=serializer,
         )
 
@@ -286,6 +297,9 @@ class LeasedRedisScheduler(Scheduler):
         self._settle()
         if not self.health.usable():
             return None
+        if self.lease_cap is not None and len(self._unstarted) >= self.lease_cap:
+            self._capped = True  # _on_started wakes the engine when one starts
+            return None
         try:
             leased = self.queue.lease(1)
         except UNAVAILABLE as exc:
@@ -305,8 +319,16 @@ class LeasedRedisScheduler(Scheduler):
             self._done.append(member)
             return None
         self._leases[request] = member
+        if self.lease_cap is not None:
+            self._unstarted.add(request)
         self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def _on_started(self, request, spider=None) -> None:
+        self._unstarted.discard(request)
+        if self._capped and self._engine is not None:
+            self._capped = False
+            self._engine.wake()
 
     def has_pending_requests(self) -> bool:
         if self._backlog or not self.health.usable():
@@ -332,6 +354,7 @@ class LeasedRedisScheduler(Scheduler):
             finished = [r for r in self._leases if not self._engine.in_progress(r)]
             for request in finished:
                 self._done.append(self._leases.pop(request))
+                self._unstarted.discard(request)  # dropped before the download
         if not (self._backlog or self._done) or not self.health.usable():
             return
         try:

@@ -6,12 +6,13 @@ its effect happened. ``stall_on(marker)`` stalls the moment a command containing
 (a script's SHA-1, say) has been passed on, so a test catches exactly that call in flight.
 ``stall_on(marker, one_connection=True)`` holds only that command's connection: its reply
 is lost while Redis stays responsive to every other connection, which is what a client that
-re-sends a timed-out call meets. ``resume()`` delivers the held replies to the connections still open (a client that timed
-out has closed its own, so it never reads a stale reply).
+re-sends a timed-out call meets. ``resume()`` delivers the held replies to the connections
+still open (a client that timed out has closed its own, so it never reads a stale reply).
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -66,10 +67,8 @@ class StallingProxy:
         self._listener.close()
         with self._lock:
             for sock in self._sockets:
-                try:
+                with contextlib.suppress(OSError):
                     sock.close()
-                except OSError:
-                    pass
 
     # --- pumping -------------------------------------------------------------------------
 
@@ -130,7 +129,5 @@ def _recv(sock: socket.socket) -> bytes:
 
 
 def _shut(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
