@@ -7,6 +7,7 @@ judge: what the site saw, not what the workers say.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from bisect import bisect_right
 
@@ -207,3 +208,37 @@ def _first_lease(client, keys: CrawlKeys, worker: str) -> float | None:
             return time.time()
         time.sleep(0.01)
     return None
+
+
+# --- the retry middleware's share of the backoff ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "paused"),
+    [(429, {"Retry-After": "3"}, 3.0), (503, {}, "backoff"), (500, {}, None)],
+)
+def test_the_retry_middleware_announces_host_backoffs(status, headers, paused):
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.middlewares.retry import HOST_BACKOFF, BackoffRetryMiddleware
+
+    crawler = get_crawler(settings_dict={"NEWSCRAWL_RETRY_BACKOFF_BASE": 2.0})
+    crawler.spider = crawler._create_spider("unit")
+    middleware = BackoffRetryMiddleware.from_crawler(crawler)
+    heard = []
+    crawler.signals.connect(
+        lambda host, seconds: heard.append((host, seconds)), HOST_BACKOFF, weak=False
+    )
+    # Out of retries: the response goes on at once (no wait to run), the backoff is shared.
+    request = Request("https://Example.org/a", meta={"retry_times": 99})
+    response = Response(request.url, status=status, headers=headers, request=request)
+    assert asyncio.run(middleware.process_response(request, response)) is response
+    if paused is None:
+        assert heard == []
+    elif paused == "backoff":
+        [(host, seconds)] = heard
+        assert host == "example.org" and seconds > 0
+    else:
+        assert heard == [("example.org", paused)]

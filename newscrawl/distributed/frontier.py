@@ -36,10 +36,14 @@ from newscrawl.distributed.keys import CrawlKeys
 
 TOKEN_BYTES = 8
 
-# KEYS: seen, queue. ARGV: fingerprint ("" = do not filter), score, member.
+# KEYS: seen bucket, queue, seen count. ARGV: field in the bucket ("" = do not filter),
+# score, member.
 _PUSH = """
-if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then
-    return 0
+if ARGV[1] ~= '' then
+    if redis.call('HSETNX', KEYS[1], ARGV[1], '') == 0 then
+        return 0
+    end
+    redis.call('INCR', KEYS[3])
 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
@@ -155,8 +159,14 @@ class LeasedQueue(Base):
 
     def push_member(self, member: bytes, score: float, fingerprint: str | None) -> bool:
         """Queue a member unless its fingerprint was seen; False when it was a duplicate."""
-        args = [fingerprint or "", score, member]
-        return bool(self._push(keys=[self.keys.seen, self.keys.queue], args=args))
+        keys = self.keys
+        if fingerprint:
+            bucket, field = keys.seen_slot(fingerprint)
+        else:
+            bucket, field = keys.seen_count, b""  # not filtered: the bucket is not read
+        return bool(
+            self._push(keys=[bucket, keys.queue, keys.seen_count], args=[field, score, member])
+        )
 
     def lease(self, count: int = 1) -> list[tuple[bytes, float]]:
         """Pop up to ``count`` members into this worker's leased set."""

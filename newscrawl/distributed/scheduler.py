@@ -44,7 +44,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from newscrawl.defaults import project_settings
 from newscrawl.distributed.budget import lease_cap
-from newscrawl.distributed.connection import UNAVAILABLE, client_from_settings
+from newscrawl.distributed.connection import UNAVAILABLE, RedisHealth, client_from_settings
 from newscrawl.distributed.dupefilter import RedisDupeFilter
 from newscrawl.distributed.frontier import LeasedQueue
 from newscrawl.distributed.keys import CrawlKeys, crawl_keys
@@ -59,46 +59,6 @@ STATS = "newscrawl/distributed/"
 def new_worker_id() -> str:
     """Host, pid and a random tail: unique even when a pid is reused after a restart."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-class RedisHealth:
-    """Whether to try Redis now; logs each outage once, and its end."""
-
-    def __init__(self, retry_interval: float, stats):
-        self.retry_interval = retry_interval
-        self.stats = stats
-        self.down_since: float | None = None
-        # After an error, a call may have run without its reply reaching us: the next
-        # heartbeat reconciles the leases, whenever it comes.
-        self.reconcile_due = False
-        self._retry_at = 0.0
-
-    @property
-    def down(self) -> bool:
-        return self.down_since is not None
-
-    def usable(self) -> bool:
-        return self.down_since is None or time.monotonic() >= self._retry_at
-
-    def failed(self, exc: Exception) -> None:
-        now = time.monotonic()
-        self.stats.inc_value(STATS + "redis_errors")
-        self.reconcile_due = True
-        if self.down_since is None:
-            self.down_since = now
-            self.stats.inc_value(STATS + "redis_outages")
-            logger.warning(
-                "Redis unreachable (%s): finishing the requests in hand and keeping new ones "
-                "in memory; retrying every %.1f s",
-                exc,
-                self.retry_interval,
-            )
-        self._retry_at = now + self.retry_interval
-
-    def ok(self) -> None:
-        if self.down_since is not None:
-            logger.warning("Redis is back after %.1f s", time.monotonic() - self.down_since)
-            self.down_since = None
 
 
 class _EngineView:
