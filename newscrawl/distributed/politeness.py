@@ -14,6 +14,7 @@ seconds; without the budget there is no telling how fast the other workers go.
 from __future__ import annotations
 
 import logging
+import time
 
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -37,6 +38,7 @@ class HostBudgetMiddleware:
         self.budget = budget
         self.retry_interval = retry_interval
         self._redis_down = False
+        self._retry_at = 0.0
         crawler.signals.connect(self._on_backoff, signal=HOST_BACKOFF)
 
     @classmethod
@@ -65,12 +67,17 @@ class HostBudgetMiddleware:
         return None
 
     def _ask(self, host: str) -> float:
+        if self._redis_down and time.monotonic() < self._retry_at:
+            # One call a retry interval, not one a waiting request: each may block the
+            # reactor for the client timeout while Redis stalls.
+            return self._retry_at - time.monotonic()
         try:
             wait = self.budget.acquire(host)
         except UNAVAILABLE as exc:
             if not self._redis_down:
                 logger.warning("Host budget: Redis unreachable (%s); requests wait for it", exc)
                 self._redis_down = True
+            self._retry_at = time.monotonic() + max(self.retry_interval, 0.1)
             return max(self.retry_interval, 0.1)
         if self._redis_down:
             logger.warning("Host budget: Redis is back")
