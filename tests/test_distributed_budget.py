@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from bisect import bisect_right
+from bisect import bisect_left
 
 import pytest
 from scrapy.settings import Settings
@@ -28,8 +28,9 @@ MOST_PER_WINDOW = 11
 
 
 def most_in_any_window(times: list[float], window: float = WINDOW) -> int:
+    """The most arrivals in any window [t, t + window)."""
     times = sorted(times)
-    return max((bisect_right(times, t + window) - i for i, t in enumerate(times)), default=0)
+    return max((bisect_left(times, t + window) - i for i, t in enumerate(times)), default=0)
 
 
 @pytest.fixture
@@ -58,6 +59,11 @@ def test_a_pause_holds_every_grant_and_is_only_lengthened(client):
     assert budget.pause("example.org", 1) is False  # a shorter pause does not cut it
     assert 2.5 < budget.acquire("example.org") <= 3
     assert budget.acquire("other.example") == 0
+
+
+def test_the_window_count():
+    assert most_in_any_window([0.0, 0.2, 1.9, 2.0, 2.1]) == 3
+    assert most_in_any_window([]) == 0
 
 
 def test_rate_cap_and_the_settings_the_addon_moves():
