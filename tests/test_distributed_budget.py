@@ -62,7 +62,8 @@ def test_a_pause_holds_every_grant_and_is_only_lengthened(client):
 
 
 def test_the_window_count():
-    assert most_in_any_window([0.0, 0.2, 1.9, 2.0, 2.1]) == 3
+    assert most_in_any_window([0.0, 0.2, 1.9, 2.0, 2.1]) == 4  # [0.2, 2.2)
+    assert most_in_any_window([0.0, 2.0, 4.0]) == 1
     assert most_in_any_window([]) == 0
 
 
