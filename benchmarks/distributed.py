@@ -1,11 +1,13 @@
 """Distributed-mode scaling: pages per second of 1, 2 and 4 workers on one site, in one run,
 with the shared host budget off and on; and the Redis memory of the frontier.
 
-    python -m benchmarks.distributed [--articles 600] [--workers 1,2,4] [--budget 40]
+    python -m benchmarks.distributed [--articles 300] [--workers 1,2,4] [--budget 5]
     python -m benchmarks.distributed --sizing 1000000
 
 With ``--budget R`` (requests/s on the site's host, 0 = skip) every worker count runs a
-second time under that budget: the site should then see R pages/s, not N x R.
+second time under that budget, on the first ``--budget-pages`` page(s) of each listing (a
+budget below what one worker can fetch takes long): the site should then see about R
+pages/s, not N x R.
 ``--sizing N`` fills a private redis-server with N synthetic queued requests, N leases and N
 seen fingerprints and prints the bytes each costs (INFO memory), extrapolated to 10 million.
 
@@ -224,9 +226,10 @@ def distributed_run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=600)
+    parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--workers", default="1,2,4")
-    parser.add_argument("--budget", type=float, default=40.0)
+    parser.add_argument("--budget", type=float, default=5.0)
+    parser.add_argument("--budget-pages", type=int, default=1)
     parser.add_argument("--sizing", type=int, default=0)
     options = parser.parse_args()
     if options.sizing:
@@ -239,9 +242,10 @@ def main() -> None:
         f"site: {options.articles} articles, {len(site.listings)} listings of up to "
         f"{max_pages} pages; {os.cpu_count()} CPUs"
     )
-    modes = [("budget off", {})]
+    modes = [("budget off", {}, max_pages)]
     if options.budget > 0:
-        modes.append((f"budget {options.budget:g}/s", {"NEWSCRAWL_HOST_RATE": str(options.budget)}))
+        budget = {"NEWSCRAWL_HOST_RATE": str(options.budget)}
+        modes.append((f"budget {options.budget:g}/s", budget, options.budget_pages))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         work.chmod(0o755)  # nginx's unprivileged workers read the pages below it
@@ -261,10 +265,10 @@ def main() -> None:
                     f"plain, 1 process: {plain['pages']} pages in {plain['seconds']:.1f} s "
                     f"(start-up included) = {rate:.1f} pages/s"
                 )
-                for mode, extra in modes:
+                for mode, extra, pages in modes:
                     base = None
                     for count in counts:
-                        run = distributed_run(count, start_url, max_pages, redis, work, extra)
+                        run = distributed_run(count, start_url, pages, redis, work, extra)
                         rate = run["pages"] / run["seconds"]
                         base = base or rate
                         print(
