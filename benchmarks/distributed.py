@@ -39,6 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import redis as redis_py
 from scrapy import Request, Spider
 
 from newscrawl.distributed.frontier import LeasedQueue
@@ -302,7 +303,8 @@ def sizing(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         redis = RedisServer(Path(tmp) / "redis").start()
         try:
-            client = redis.client()
+            # No socket timeout: emptying a million entries takes a while on a busy machine.
+            client = redis_py.Redis.from_url(redis.url, socket_timeout=None)
             client.config_set("appendonly", "no")  # memory, not disk, is measured
             queue = LeasedQueue(client, spider, keys, "w", 60_000)
 
