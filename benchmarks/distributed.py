@@ -232,9 +232,10 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=5.0)
     parser.add_argument("--budget-pages", type=int, default=1)
     parser.add_argument("--sizing", type=int, default=0)
+    parser.add_argument("--sizing-rows", default="queued,lease,seen,set")
     options = parser.parse_args()
     if options.sizing:
-        sizing(options.sizing)
+        sizing(options.sizing, options.sizing_rows.split(","))
         return
     counts = [int(n) for n in options.workers.split(",")]
     site = bench_site(options.articles)
@@ -296,7 +297,7 @@ class _SizingSpider(Spider):
         pass
 
 
-def sizing(count: int) -> None:
+def sizing(count: int, only: list[str]) -> None:
     """Bytes of Redis memory per queued request, per lease and per seen fingerprint."""
     spider = _SizingSpider()
     keys = CrawlKeys("sizing")
@@ -328,13 +329,18 @@ def sizing(count: int) -> None:
                 pipe.hsetnx(bucket, field, b"")
 
             rows = [
-                ("queued request", lambda pipe, i: pipe.zadd(keys.queue, {member(i): -1})),
                 (
+                    "queued",
+                    "queued request",
+                    lambda pipe, i: pipe.zadd(keys.queue, {member(i): -1}),
+                ),
+                (
+                    "lease",
                     "lease (1,000 workers)",
                     lambda pipe, i: pipe.zadd(keys.leased(f"w{i % 1000}"), {member(i): -1}),
                 ),
-                ("seen fingerprint (buckets)", seen),
-                ("seen fingerprint (one set of hex, before)", lambda pipe, i: pipe.sadd(
+                ("seen", "seen fingerprint (buckets)", seen),
+                ("set", "seen fingerprint (one set of hex, before)", lambda pipe, i: pipe.sadd(
                     keys.seen, fingerprint(i)
                 )),
             ]  # fmt: skip
@@ -345,7 +351,9 @@ def sizing(count: int) -> None:
             )
             print("| entry | bytes each | at 10 million |")
             print("| --- | ---: | ---: |")
-            for name, add in rows:
+            for row, name, add in rows:
+                if row not in only:
+                    continue
                 client.flushall()
                 before = client.info("memory")["used_memory"]
                 for start in range(0, count, 10_000):
