@@ -1,6 +1,15 @@
-"""Distributed-mode scaling: pages per second of 1, 2 and 4 workers on one site, in one run.
+"""Distributed-mode scaling: pages per second of 1, 2 and 4 workers on one site, in one run,
+with the shared host budget off and on; and the Redis memory of the frontier.
 
-    python -m benchmarks.distributed [--articles 1500] [--workers 1,2,4]
+    python -m benchmarks.distributed [--articles 300] [--workers 1,2,4] [--budget 5]
+    python -m benchmarks.distributed --sizing 1000000
+
+With ``--budget R`` (requests/s on the site's host, 0 = skip) every worker count runs a
+second time under that budget, on the first ``--budget-pages`` page(s) of each listing (a
+budget below what one worker can fetch takes long): the site should then see about R
+pages/s, not N x R.
+``--sizing N`` fills a private redis-server with N synthetic queued requests, N leases and N
+seen fingerprints and prints the bytes each costs (INFO memory), extrapolated to 10 million.
 
 The generated benchmark site (tests/site, ~80 KB article pages) is written to a temporary
 folder and served by nginx (Debian's nginx-light; ``apt-get install nginx-light``), which
@@ -19,7 +28,9 @@ printed for reference.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -28,7 +39,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from newscrawl.distributed.keys import CrawlKeys
+import redis as redis_py
+from scrapy import Request, Spider
+
+from newscrawl.distributed.frontier import LeasedQueue
+from newscrawl.distributed.keys import SEEN_BUCKET_BITS, CrawlKeys
 from tests.site.model import build_bench_site
 from tests.site.server import SiteServer
 from tests.support.distributed_support import RedisServer, free_port, worker_command
@@ -158,8 +173,10 @@ def plain_run(start_url: str, max_pages: int, work: Path) -> dict:
     return {"pages": pages_of(out), "seconds": seconds}
 
 
-def distributed_run(count: int, start_url: str, max_pages: int, redis, work: Path) -> dict:
-    crawl = f"bench-{count}-{os.getpid()}"
+def distributed_run(
+    count: int, start_url: str, max_pages: int, redis, work: Path, extra: dict[str, str]
+) -> dict:
+    crawl = f"bench-{count}-{len(extra)}-{os.getpid()}"
     keys = CrawlKeys(crawl)
     client = redis.client()
     # -> {requests ever queued (the seen set), requests queued or leased now, workers}
@@ -168,7 +185,7 @@ def distributed_run(count: int, start_url: str, max_pages: int, redis, work: Pat
         "local workers = redis.call('SMEMBERS', KEYS[2]) "
         "for _, w in ipairs(workers) do "
         "n = n + redis.call('ZCARD', ARGV[1] .. 'leased:' .. w) end "
-        "return {redis.call('SCARD', KEYS[3]), n, #workers}"
+        "return {tonumber(redis.call('GET', KEYS[3]) or '0'), n, #workers}"
     )
     processes, outs = [], []
     for number in range(count):
@@ -180,6 +197,7 @@ def distributed_run(count: int, start_url: str, max_pages: int, redis, work: Pat
             "MAX_IDLE_TIME_BEFORE_CLOSE": "2",
             "NEWSCRAWL_FEEDS_DIR": str(work / "feeds"),
             "NEWSCRAWL_STATE_DIR": str(work / f"state-{crawl}-{number}"),
+            **extra,
         }
         command = worker_command(out, spider_args(start_url, max_pages), settings)
         processes.append(subprocess.Popen(command, cwd=ROOT, env=_env()))
@@ -190,7 +208,7 @@ def distributed_run(count: int, start_url: str, max_pages: int, redis, work: Pat
     done_before = 0
     while finished is None:
         seen, outstanding, registered = probe(
-            keys=[keys.queue, keys.workers, keys.seen], args=[keys.base]
+            keys=[keys.queue, keys.workers, keys.seen_count], args=[keys.base]
         )
         now = time.perf_counter()
         if started is None and seen and registered == count:
@@ -209,9 +227,16 @@ def distributed_run(count: int, start_url: str, max_pages: int, redis, work: Pat
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=1500)
+    parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--budget", type=float, default=5.0)
+    parser.add_argument("--budget-pages", type=int, default=1)
+    parser.add_argument("--sizing", type=int, default=0)
+    parser.add_argument("--sizing-rows", default="queued,lease,seen,set")
     options = parser.parse_args()
+    if options.sizing:
+        sizing(options.sizing, options.sizing_rows.split(","))
+        return
     counts = [int(n) for n in options.workers.split(",")]
     site = bench_site(options.articles)
     max_pages = max(len(site.listing_pages(root)) for root in site.listings)
@@ -219,6 +244,10 @@ def main() -> None:
         f"site: {options.articles} articles, {len(site.listings)} listings of up to "
         f"{max_pages} pages; {os.cpu_count()} CPUs"
     )
+    modes = [("budget off", {}, max_pages)]
+    if options.budget > 0:
+        budget = {"NEWSCRAWL_HOST_RATE": str(options.budget)}
+        modes.append((f"budget {options.budget:g}/s", budget, options.budget_pages))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         work.chmod(0o755)  # nginx's unprivileged workers read the pages below it
@@ -238,16 +267,102 @@ def main() -> None:
                     f"plain, 1 process: {plain['pages']} pages in {plain['seconds']:.1f} s "
                     f"(start-up included) = {rate:.1f} pages/s"
                 )
-                base = None
-                for count in counts:
-                    run = distributed_run(count, start_url, max_pages, redis, work)
-                    rate = run["pages"] / run["seconds"]
-                    base = base or rate
-                    print(
-                        f"{count} worker(s): {run['pages']} pages in {run['seconds']:.1f} s = "
-                        f"{rate:.1f} pages/s, x{rate / base:.2f} of {counts[0]} worker(s) "
-                        f"({run['parsed']} pages parsed in all)"
-                    )
+                for mode, extra, pages in modes:
+                    base = None
+                    for count in counts:
+                        run = distributed_run(count, start_url, pages, redis, work, extra)
+                        rate = run["pages"] / run["seconds"]
+                        base = base or rate
+                        print(
+                            f"{mode}, {count} worker(s): {run['pages']} pages in "
+                            f"{run['seconds']:.1f} s = {rate:.1f} pages/s, x{rate / base:.2f} "
+                            f"of {counts[0]} worker(s) ({run['parsed']} pages parsed in all)"
+                        )
+        finally:
+            redis.stop()
+
+
+# --- sizing -----------------------------------------------------------------------------------
+
+TEN_MILLION = 10_000_000
+
+
+class _SizingSpider(Spider):
+    name = "boursorama"
+
+    def parse_article(self, response):
+        pass
+
+    def on_error(self, failure):
+        pass
+
+
+def sizing(count: int, only: list[str]) -> None:
+    """Bytes of Redis memory per queued request, per lease and per seen fingerprint."""
+    spider = _SizingSpider()
+    keys = CrawlKeys("sizing")
+    with tempfile.TemporaryDirectory() as tmp:
+        redis = RedisServer(Path(tmp) / "redis").start()
+        try:
+            # No socket timeout: emptying a million entries takes a while on a busy machine.
+            client = redis_py.Redis.from_url(redis.url, socket_timeout=None)
+            client.config_set("appendonly", "no")  # memory, not disk, is measured
+            queue = LeasedQueue(client, spider, keys, "w", 60_000)
+
+            def member(i: int) -> bytes:
+                article_id = hashlib.md5(str(i).encode()).hexdigest()  # noqa: S324 (an id)
+                url = f"https://www.boursorama.com/bourse/actualites/un-titre-{i}-{article_id}"
+                meta = {"page_kind": "article", "article_id": article_id, "depth": 1}
+                request = Request(
+                    url, callback=spider.parse_article, errback=spider.on_error, meta=meta
+                )
+                return queue.encode(request)
+
+            def fingerprint(i: int) -> str:
+                return hashlib.sha1(str(i).encode()).hexdigest()  # noqa: S324 (an id)
+
+            # As many fingerprints a bucket as at 10 million: fewer buckets for fewer entries.
+            bits = SEEN_BUCKET_BITS - max(0, round(math.log2(TEN_MILLION / count)))
+
+            def seen(pipe, i):
+                bucket, field = keys.seen_slot(fingerprint(i), bits)
+                pipe.hsetnx(bucket, field, b"")
+
+            rows = [
+                (
+                    "queued",
+                    "queued request",
+                    lambda pipe, i: pipe.zadd(keys.queue, {member(i): -1}),
+                ),
+                (
+                    "lease",
+                    "lease (1,000 workers)",
+                    lambda pipe, i: pipe.zadd(keys.leased(f"w{i % 1000}"), {member(i): -1}),
+                ),
+                ("seen", "seen fingerprint (buckets)", seen),
+                ("set", "seen fingerprint (one set of hex, before)", lambda pipe, i: pipe.sadd(
+                    keys.seen, fingerprint(i)
+                )),
+            ]  # fmt: skip
+            print(
+                f"{count:,} entries each; request member {len(member(1))} bytes; "
+                f"2**{bits} seen buckets ({count / 2**bits:.0f} fingerprints each; "
+                f"{TEN_MILLION / 2**SEEN_BUCKET_BITS:.0f} at 10 million in 2**{SEEN_BUCKET_BITS})"
+            )
+            print("| entry | bytes each | at 10 million |")
+            print("| --- | ---: | ---: |")
+            for row, name, add in rows:
+                if row not in only:
+                    continue
+                client.flushall()
+                before = client.info("memory")["used_memory"]
+                for start in range(0, count, 10_000):
+                    pipe = client.pipeline(transaction=False)
+                    for i in range(start, min(count, start + 10_000)):
+                        add(pipe, i)
+                    pipe.execute()
+                each = (client.info("memory")["used_memory"] - before) / count
+                print(f"| {name} | {each:.0f} | {each * TEN_MILLION / 2**30:.2f} GiB |")
         finally:
             redis.stop()
 

@@ -189,6 +189,14 @@ NEWSCRAWL_REDIS_TIMEOUT = 5.0
 # add-on) so the incremental state lives in Redis, shared by the workers, under no run lock.
 # A state call waits this long (s) for an unreachable Redis before failing its item.
 NEWSCRAWL_REDIS_STATE_WAIT = 300.0
+# One request budget per host, shared by every worker (newscrawl/distributed/budget.py), in
+# requests per second; 0 = one request per DOWNLOAD_DELAY (no budget when that is 0 too).
+# With a budget the add-on turns each worker's own DOWNLOAD_DELAY and AutoThrottle off:
+# the shared budget paces, and a 429/503 seen by one worker pauses the host for all.
+NEWSCRAWL_HOST_RATE = 0.0
+# Seconds of budget a worker leases ahead: it holds at most ceil(rate x this) requests that
+# have not started yet, so that the others (and a worker joining later) find work.
+NEWSCRAWL_LEASE_AHEAD = 1.0
 # scrapy-redis's names: keep queue and seen set when a worker exits (other workers, or a
 # restarted one, carry on), and close a worker once nothing is queued or in flight anywhere
 # for this many seconds (0 = wait for work for ever).

@@ -28,6 +28,7 @@ ARTICLE = "https://www.boursorama.com/bourse/actualites/un-titre-" + "a" * 32
 SAME_ARTICLE = "https://bourse.boursobank.com/bourse/actualites/autre-titre-" + "a" * 32 + "?x=1"
 OTHER_ARTICLE = "https://www.boursorama.com/bourse/actualites/un-titre-" + "b" * 32
 LISTING = "https://www.boursorama.com/bourse/actualites/"
+FINGERPRINT = "f1" * 20  # a fingerprint's hex: 20 bytes (SHA-1)
 
 
 class UnitSpider(Spider):
@@ -51,6 +52,30 @@ def queue_for(client, worker: str, spider=None) -> LeasedQueue:
 # --- frontier ------------------------------------------------------------------------------
 
 
+def test_the_seen_set_is_16_byte_ids_in_small_bucket_hashes(client, redis_server):
+    keys = CrawlKeys("unit")
+    queue = queue_for(client, "w1")
+    fingerprints = [f"{n:040x}" for n in range(0, 2**160, 2**150)][:500]
+    for fingerprint in fingerprints:
+        assert queue.push_member(queue.encode(Request(ARTICLE)), 0, fingerprint) is True
+    assert not any(queue.push_member(b"x", 0, f) for f in fingerprints)
+    assert int(client.get(keys.seen_count)) == len(fingerprints)
+    buckets = list(client.scan_iter(match=keys.seen + ":*"))
+    assert 1 < len(buckets) <= len(fingerprints)
+    bucket, field = keys.seen_slot(fingerprints[7])
+    assert len(field) == 16 and client.hexists(bucket, field)
+    assert client.object("encoding", bucket) == b"listpack"
+
+    # The filter's own interface agrees, and clear() removes every bucket.
+    scheduler, _ = attached(redis_server)
+    assert scheduler.df.request_seen(Request(OTHER_ARTICLE)) is False
+    assert scheduler.df.request_seen(Request(OTHER_ARTICLE)) is True
+    assert scheduler.enqueue_request(Request(OTHER_ARTICLE)) is False
+    scheduler.df.clear()
+    assert list(client.scan_iter(match=keys.seen + ":*")) == []
+    assert client.exists(keys.seen_count) == 0
+
+
 def test_a_pop_is_a_lease_until_released(client):
     queue = queue_for(client, "w1")
     queue.push(Request(LISTING, priority=0))
@@ -69,8 +94,8 @@ def test_a_pop_is_a_lease_until_released(client):
 def test_seen_fingerprints_are_queued_once_unfiltered_requests_always(client):
     queue = queue_for(client, "w1")
     member = queue.encode(Request(ARTICLE))
-    assert queue.push_member(member, 0, fingerprint="f1") is True
-    assert queue.push_member(queue.encode(Request(ARTICLE)), 0, fingerprint="f1") is False
+    assert queue.push_member(member, 0, fingerprint=FINGERPRINT) is True
+    assert queue.push_member(queue.encode(Request(ARTICLE)), 0, fingerprint=FINGERPRINT) is False
     # dont_filter requests (retries) have no fingerprint; identical ones stay two members.
     retry = Request(ARTICLE, dont_filter=True)
     assert queue.push_member(queue.encode(retry), 0, fingerprint=None) is True

@@ -10,7 +10,10 @@
   requests in memory while Redis is unreachable and closes a worker only once the whole
   frontier has been empty for ``MAX_IDLE_TIME_BEFORE_CLOSE`` seconds.
 - ``dupefilter``: the seen set, shared by every worker, keyed with the project's one
-  fingerprint per article id (``newscrawl/fingerprint.py``).
+  fingerprint per article id (``newscrawl/fingerprint.py``), stored compactly (``keys``).
+- ``budget`` and ``politeness``: one request budget per host shared by every worker (a GCRA
+  script in Redis), the downloader middleware that waits for it, and the shared pause after
+  a 429/503.
 - ``state``: the incremental crawl state in Redis.
 - ``merge``: ``python -m newscrawl.distributed.merge`` turns the workers' feeds into one set.
 """

@@ -7,6 +7,9 @@ ignored; it builds itself from ``spider.settings`` rather than the crawler; and 
 subclass takes the crawler's fingerprinter, is built with ``from_crawler``, and leaves
 deleting to the scheduler (``SCHEDULER_PERSIST``).
 
+The seen set is not one Redis set but buckets of 16-byte binary fingerprints
+(``keys.CrawlKeys.seen_slot``), so ``request_seen`` and ``clear`` are ours too.
+
 The scheduler does not call ``request_seen``: it tests and records the fingerprint in the
 same Lua script that queues the request (``frontier``), so a worker killed between the two
 cannot leave a fingerprint without its request.
@@ -21,22 +24,23 @@ from newscrawl.distributed.keys import crawl_keys
 
 
 class RedisDupeFilter(RFPDupeFilter):
-    def __init__(self, server, key, debug=False, *, fingerprinter=None, stats=None):
+    def __init__(self, server, key, debug=False, *, fingerprinter=None, stats=None, keys=None):
         super().__init__(server, key, debug=debug)
         self.fingerprinter = fingerprinter
         self.stats = stats
+        self.keys = keys
 
     @classmethod
     def from_crawler(cls, crawler, server=None, key=None):
         settings = crawler.settings
-        if key is None:
-            key = crawl_keys(settings, crawler.spidercls.name).seen
+        keys = crawl_keys(settings, crawler.spidercls.name)
         return cls(
             server if server is not None else client_from_settings(settings),
-            key,
+            keys.seen if key is None else key,
             debug=settings.getbool("DUPEFILTER_DEBUG"),
             fingerprinter=crawler.request_fingerprinter,
             stats=crawler.stats,
+            keys=keys,
         )
 
     @classmethod
@@ -50,6 +54,25 @@ class RedisDupeFilter(RFPDupeFilter):
         if self.stats is not None:
             self.stats.inc_value("dupefilter/filtered")
         super().log(request, spider)
+
+    def request_seen(self, request) -> bool:
+        """The push script's test, for a caller other than the scheduler."""
+        bucket, field = self.keys.seen_slot(self.request_fingerprint(request))
+        if not self.server.hsetnx(bucket, field, b""):
+            return True
+        self.server.incr(self.keys.seen_count)
+        return False
+
+    def clear(self) -> None:
+        """Delete the seen buckets (SCHEDULER_PERSIST off)."""
+        doomed = [self.keys.seen_count]
+        for key in self.server.scan_iter(match=self.keys.seen + ":*", count=1000):
+            doomed.append(key)
+            if len(doomed) >= 1000:
+                self.server.delete(*doomed)
+                doomed = []
+        if doomed:
+            self.server.delete(*doomed)
 
     def close(self, reason=""):
         # Keep the seen set: other workers still use it. The scheduler clears it when

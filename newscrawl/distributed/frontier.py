@@ -13,13 +13,22 @@ found dead.
 A request whose worker dies after handling it but before releasing it is crawled twice;
 that costs a fetch, never a record, and the merge command drops the duplicate.
 
+A worker never holds a lease it does not know about. A lease script can run on Redis and
+its reply never reach the worker (Redis stalled past the client timeout, a reset connection,
+a client that re-sent the call): the member sits in the worker's leased set, its heartbeat
+keeps it there, and no worker would ever fetch it or close. So each heartbeat is one script
+that also *reconciles*: every member of the worker's leased set that is not among the
+members the worker says it holds goes back to the queue.
+
 Members are ``<8 random bytes><serialized request>``: the prefix keeps two identical
 requests (a retry of the same page, say) from collapsing into one member of a sorted set.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Iterable
 
 from scrapy_redis.queue import Base
 
@@ -27,10 +36,14 @@ from newscrawl.distributed.keys import CrawlKeys
 
 TOKEN_BYTES = 8
 
-# KEYS: seen, queue. ARGV: fingerprint ("" = do not filter), score, member.
+# KEYS: seen bucket, queue, seen count. ARGV: field in the bucket ("" = do not filter),
+# score, member.
 _PUSH = """
-if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then
-    return 0
+if ARGV[1] ~= '' then
+    if redis.call('HSETNX', KEYS[1], ARGV[1], '') == 0 then
+        return 0
+    end
+    redis.call('INCR', KEYS[3])
 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
@@ -48,6 +61,28 @@ for i = 1, #popped, 2 do
     redis.call('ZADD', KEYS[2], popped[i + 1], popped[i])
 end
 return popped
+"""
+
+# KEYS: alive, workers, leased, queue. ARGV: lease ms, worker id, then the SHA-1 (hex) of
+# each member the worker holds. The heartbeat, and the reconciliation (see the module doc):
+# whatever else the leased set holds goes back to the queue. -> how many went back.
+_BEAT = """
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+local known = {}
+for i = 3, #ARGV do
+    known[ARGV[i]] = true
+end
+local held = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+local back = 0
+for i = 1, #held, 2 do
+    if not known[redis.sha1hex(held[i])] then
+        redis.call('ZREM', KEYS[3], held[i])
+        redis.call('ZADD', KEYS[4], held[i + 1], held[i])
+        back = back + 1
+    end
+end
+return back
 """
 
 # KEYS: workers, queue. ARGV: key base ("<prefix>:<crawl>:").
@@ -102,6 +137,7 @@ class LeasedQueue(Base):
         self._push = server.register_script(_PUSH)
         self._lease = server.register_script(_LEASE)
         self._reap = server.register_script(_REAP)
+        self._beat = server.register_script(_BEAT)
         self._retire = server.register_script(_RETIRE)
         self._counts = server.register_script(_COUNTS)
 
@@ -123,8 +159,14 @@ class LeasedQueue(Base):
 
     def push_member(self, member: bytes, score: float, fingerprint: str | None) -> bool:
         """Queue a member unless its fingerprint was seen; False when it was a duplicate."""
-        args = [fingerprint or "", score, member]
-        return bool(self._push(keys=[self.keys.seen, self.keys.queue], args=args))
+        keys = self.keys
+        if fingerprint:
+            bucket, field = keys.seen_slot(fingerprint)
+        else:
+            bucket, field = keys.seen_count, b""  # not filtered: the bucket is not read
+        return bool(
+            self._push(keys=[bucket, keys.queue, keys.seen_count], args=[field, score, member])
+        )
 
     def lease(self, count: int = 1) -> list[tuple[bytes, float]]:
         """Pop up to ``count`` members into this worker's leased set."""
@@ -151,12 +193,17 @@ class LeasedQueue(Base):
 
     # --- workers -------------------------------------------------------------------------
 
-    def heartbeat(self) -> None:
+    def heartbeat(self, held: Iterable[bytes] = ()) -> int:
+        """Renew this worker's lease and give back every leased member not in ``held``
+        (the members the worker really holds); returns how many went back."""
         keys = self.keys
-        with self.server.pipeline() as pipe:
-            pipe.set(keys.alive(self.worker), b"1", px=self.lease_ms)
-            pipe.sadd(keys.workers, self.worker)
-            pipe.execute()
+        digests = [hashlib.sha1(member).hexdigest() for member in held]  # noqa: S324 (an id)
+        return int(
+            self._beat(
+                keys=[keys.alive(self.worker), keys.workers, keys.leased(self.worker), keys.queue],
+                args=[self.lease_ms, self.worker, *digests],
+            )
+        )
 
     def reap_dead(self) -> int:
         """Queue again what dead workers held; returns how many requests were moved."""

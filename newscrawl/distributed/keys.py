@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 from newscrawl.defaults import project_settings
 
+# 2**18 buckets: about 38 fingerprints each at 10 million, under Redis's default listpack
+# limit for a hash (hash-max-listpack-entries 128) up to about 30 million.
+SEEN_BUCKET_BITS = 18
+
 
 @dataclass(frozen=True)
 class CrawlKeys:
@@ -27,8 +31,25 @@ class CrawlKeys:
 
     @property
     def seen(self) -> str:
-        """Set of request fingerprints (the shared duplicate filter)."""
+        """The shared duplicate filter: ``seen:<bucket>`` hashes, see ``seen_slot``."""
         return self.base + "seen"
+
+    @property
+    def seen_count(self) -> str:
+        """How many fingerprints the seen buckets hold (a counter the push script keeps)."""
+        return self.base + "seen-count"
+
+    def seen_slot(self, fingerprint: str, bits: int = SEEN_BUCKET_BITS) -> tuple[str, bytes]:
+        """The bucket key and field of a request fingerprint (hex).
+
+        Sized for 10 million articles (README, sizing): a fingerprint is kept as its first
+        16 bytes (128 bits: a collision among 10**8 ids is a 1-in-10**22 chance), in one of
+        2**SEEN_BUCKET_BITS small hashes, which Redis stores as compact listpacks (about 20
+        bytes an entry, against about 90 in one set of hex strings).
+        """
+        digest = bytes.fromhex(fingerprint)[:16]
+        bucket = int.from_bytes(digest[:3], "big") >> (24 - bits)
+        return f"{self.seen}:{bucket:05x}", digest
 
     @property
     def workers(self) -> str:

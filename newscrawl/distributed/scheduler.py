@@ -15,6 +15,11 @@ What the subclass changes in scrapy-redis 0.9.1, and why:
   whose queue is empty while other workers still hold leases stays open, because those
   leases can add requests or come back to the queue. It closes once the queue and every
   lease have been empty for ``MAX_IDLE_TIME_BEFORE_CLOSE`` seconds (0 = never closes).
+- A lease the worker does not know about (its script ran, its reply was lost) goes back to
+  the queue at the next heartbeat, which is due at once after any Redis error (``frontier``).
+- No hoarding under a host budget (``budget``): a worker holds at most ``lease_cap`` leased
+  requests that have not reached the downloader yet (what the budget lets it start within
+  ``NEWSCRAWL_LEASE_AHEAD`` seconds), so the rest stays in the queue for the other workers.
 - Redis unreachable: requests to queue and leases to release wait in memory, in order, and
   are sent when Redis answers again; the worker finishes what it holds and waits, it does
   not crash and does not close.
@@ -38,7 +43,8 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler
 
 from newscrawl.defaults import project_settings
-from newscrawl.distributed.connection import UNAVAILABLE, client_from_settings
+from newscrawl.distributed.budget import lease_cap
+from newscrawl.distributed.connection import UNAVAILABLE, RedisHealth, client_from_settings
 from newscrawl.distributed.dupefilter import RedisDupeFilter
 from newscrawl.distributed.frontier import LeasedQueue
 from newscrawl.distributed.keys import CrawlKeys, crawl_keys
@@ -53,42 +59,6 @@ STATS = "newscrawl/distributed/"
 def new_worker_id() -> str:
     """Host, pid and a random tail: unique even when a pid is reused after a restart."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-class RedisHealth:
-    """Whether to try Redis now; logs each outage once, and its end."""
-
-    def __init__(self, retry_interval: float, stats):
-        self.retry_interval = retry_interval
-        self.stats = stats
-        self.down_since: float | None = None
-        self._retry_at = 0.0
-
-    @property
-    def down(self) -> bool:
-        return self.down_since is not None
-
-    def usable(self) -> bool:
-        return self.down_since is None or time.monotonic() >= self._retry_at
-
-    def failed(self, exc: Exception) -> None:
-        now = time.monotonic()
-        self.stats.inc_value(STATS + "redis_errors")
-        if self.down_since is None:
-            self.down_since = now
-            self.stats.inc_value(STATS + "redis_outages")
-            logger.warning(
-                "Redis unreachable (%s): finishing the requests in hand and keeping new ones "
-                "in memory; retrying every %.1f s",
-                exc,
-                self.retry_interval,
-            )
-        self._retry_at = now + self.retry_interval
-
-    def ok(self) -> None:
-        if self.down_since is not None:
-            logger.warning("Redis is back after %.1f s", time.monotonic() - self.down_since)
-            self.down_since = None
 
 
 class _EngineView:
@@ -127,6 +97,7 @@ class LeasedRedisScheduler(Scheduler):
         poll_interval: float,
         retry_interval: float,
         max_idle: float,
+        lease_cap: int | None = None,
         serializer=None,
     ):
         super().__init__(
@@ -154,7 +125,11 @@ class LeasedRedisScheduler(Scheduler):
         self._idle_since: float | None = None
         self._engine: _EngineView | None = None
         self._loop = None
+        self.lease_cap = lease_cap
+        self._unstarted: set = set()  # leased, not yet in the downloader
+        self._capped = False
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self._on_started, signal=signals.request_reached_downloader)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -173,6 +148,7 @@ class LeasedRedisScheduler(Scheduler):
         dupefilter_cls = load_object(settings["DUPEFILTER_CLASS"])
         if not issubclass(dupefilter_cls, RedisDupeFilter):
             raise TypeError(f"DUPEFILTER_CLASS must be a RedisDupeFilter, not {dupefilter_cls}")
+        rate = ours.getfloat("NEWSCRAWL_HOST_RATE")  # the add-on derives it from the delay
         serializer = settings.get("SCHEDULER_SERIALIZER")
         if isinstance(serializer, str):
             serializer = importlib.import_module(serializer)
@@ -187,6 +163,7 @@ class LeasedRedisScheduler(Scheduler):
             poll_interval=ours.getfloat("NEWSCRAWL_REDIS_POLL_INTERVAL"),
             retry_interval=ours.getfloat("NEWSCRAWL_REDIS_RETRY_INTERVAL"),
             max_idle=ours.getfloat("MAX_IDLE_TIME_BEFORE_CLOSE"),
+            lease_cap=lease_cap(rate, ours.getfloat("NEWSCRAWL_LEASE_AHEAD")) if rate > 0 else None,
             serializer=serializer,
         )
 
@@ -280,6 +257,9 @@ class LeasedRedisScheduler(Scheduler):
         self._settle()
         if not self.health.usable():
             return None
+        if self.lease_cap is not None and len(self._unstarted) >= self.lease_cap:
+            self._capped = True  # _on_started wakes the engine when one starts
+            return None
         try:
             leased = self.queue.lease(1)
         except UNAVAILABLE as exc:
@@ -299,8 +279,16 @@ class LeasedRedisScheduler(Scheduler):
             self._done.append(member)
             return None
         self._leases[request] = member
+        if self.lease_cap is not None:
+            self._unstarted.add(request)
         self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def _on_started(self, request, spider=None) -> None:
+        self._unstarted.discard(request)
+        if self._capped and self._engine is not None:
+            self._capped = False
+            self._engine.wake()
 
     def has_pending_requests(self) -> bool:
         if self._backlog or not self.health.usable():
@@ -326,6 +314,7 @@ class LeasedRedisScheduler(Scheduler):
             finished = [r for r in self._leases if not self._engine.in_progress(r)]
             for request in finished:
                 self._done.append(self._leases.pop(request))
+                self._unstarted.discard(request)  # dropped before the download
         if not (self._backlog or self._done) or not self.health.usable():
             return
         try:
@@ -346,20 +335,30 @@ class LeasedRedisScheduler(Scheduler):
         else:
             self.health.ok()
 
+    def _held(self) -> list[bytes]:
+        """The members of our leased set we know of: in the engine, or awaiting release."""
+        return [*self._leases.values(), *self._done]
+
     def _tick(self) -> None:
         """Every poll interval: heartbeat, requeue dead workers' leases, release, wake."""
         if not self.health.usable():
             return
         now = time.monotonic()
-        if now >= self._next_beat or self.health.down:
+        if now >= self._next_beat or self.health.down or self.health.reconcile_due:
             try:
-                self.queue.heartbeat()
+                self.health.reconcile_due = False
+                orphans = self.queue.heartbeat(self._held())
                 moved = self.queue.reap_dead()
             except UNAVAILABLE as exc:
                 self.health.failed(exc)
                 return
             self.health.ok()
             self._next_beat = now + self.beat_interval
+            if orphans:
+                self.stats.inc_value(STATS + "orphan_leases", orphans)
+                logger.warning(
+                    "Gave back %d leased requests whose lease reply never arrived", orphans
+                )
             if moved:
                 self.stats.inc_value(STATS + "requeued", moved)
                 logger.warning("Queued again %d requests of workers whose lease expired", moved)

@@ -10,6 +10,9 @@ The wait happens inside the middleware, so the request keeps its place in the do
 active set: under a storm the engine stops feeding new requests instead of piling them on.
 With a download delay (the default), the host's slot is also pushed back by the wait, so
 other requests to the same host pause too.
+
+A 429 or 503 also sends ``HOST_BACKOFF`` (host, seconds): in distributed mode the host
+budget (``newscrawl.distributed.politeness``) pauses that host for every worker.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 import random
 import time
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -28,6 +32,11 @@ from newscrawl.defaults import project_settings
 from newscrawl.scrapy_private import require_download_slot_lastseen
 
 logger = logging.getLogger(__name__)
+
+# Signal: a host asked us to slow down; arguments host (str) and seconds (float).
+HOST_BACKOFF = object()
+# The statuses that are about the host, not the page.
+BACKOFF_STATUSES = frozenset({429, 503})
 
 
 def parse_retry_after(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -77,13 +86,16 @@ class BackoffRetryMiddleware(RetryMiddleware):
                     request.url,
                     retry_after,
                 )
+                self._share_backoff(request, response, self.retry_after_max)
                 return response
         new_request = self._retry(request, response_status_message(response.status))
-        if new_request is None:
-            return response
         delay = retry_after
         if delay is None:
-            delay = self._backoff(new_request)
+            attempt = request.meta.get("retry_times", 0) + 1
+            delay = backoff_delay(attempt, self.backoff_base, self.backoff_max)
+        self._share_backoff(request, response, delay)
+        if new_request is None:
+            return response
         await self._wait(request, delay)
         return new_request
 
@@ -92,6 +104,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if new_request is not None:
             await self._wait(request, self._backoff(new_request))
         return new_request
+
+    def _share_backoff(self, request, response, seconds: float) -> None:
+        if response.status in BACKOFF_STATUSES and seconds > 0:
+            host = (urlsplit(request.url).hostname or "").lower()
+            self.crawler.signals.send_catch_log(HOST_BACKOFF, host=host, seconds=seconds)
 
     def _backoff(self, new_request) -> float:
         return backoff_delay(new_request.meta["retry_times"], self.backoff_base, self.backoff_max)

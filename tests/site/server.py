@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections import Counter
 from datetime import UTC
 from email.utils import format_datetime
@@ -28,6 +29,7 @@ class SiteServer:
     def __init__(self, site: Site, host: str = "127.0.0.1", port: int = 0):
         self.site = site
         self.requests: Counter[str] = Counter()
+        self.access_log: list[tuple[float, str]] = []  # (time.time() on arrival, path)
         self._lock = threading.Lock()
         self._routes = site.routes()
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
@@ -78,6 +80,7 @@ class SiteServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):  # noqa: N802 (http.server's naming)
+                server.access_log.append((time.time(), self.path))
                 status, headers, body = server._answer(unquote(urlsplit(self.path).path))
                 self.send_response_only(status)
                 self.send_header(
