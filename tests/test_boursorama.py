@@ -454,3 +454,38 @@ def test_every_registered_site_has_its_spider_with_the_sites_hosts():
     assert spider_class.from_crawler(get_crawler(spider_class)).start_list == list(
         sites.get("boursorama").start_urls
     )
+
+
+# --- compiled queries: the parser's CSS lookups find what parsel's Selector.css finds -----
+
+
+def _every_layout_query() -> list[str]:
+    from newscrawl.sites.boursorama import layouts
+
+    roles = {f.name for f in dataclasses.fields(layouts.Layout)} - {"name", "image_holders"}
+    return sorted({query for role in roles for query in layouts.chain(role)})
+
+
+@pytest.mark.parametrize(
+    "folder",
+    sorted(
+        p for p in (Path(__file__).parent / "fixtures" / "boursorama").glob("*/*") if p.is_dir()
+    ),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_compiled_css_finds_what_parsel_finds(folder):
+    from parsel import Selector
+
+    from newscrawl.sites import html
+
+    page = (folder / "page.html").read_bytes().decode("utf-8", errors="replace")
+    sel = Selector(text=page)
+    scopes = [sel.root, *sel.root.iter("div", "li", "article", "h1")][:25]
+    for query in [
+        *_every_layout_query(),
+        "title::text",
+        'meta[property="og:title"]::attr(content)',
+    ]:
+        for scope in scopes:
+            expected = [found.root for found in Selector(root=scope, type="html").css(query)]
+            assert html.css_all(scope, query) == expected, (query, scope)

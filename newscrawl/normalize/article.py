@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from newscrawl.items import Article
 from newscrawl.normalize.bylines import clean_body
@@ -49,24 +50,36 @@ def _clean_text_step(article: Article, now: datetime | None = None) -> list[Prob
 
 def clean_article_text(obj: object) -> None:
     """Clean every string field of a dataclass item and of its nested items, in place."""
-    for f in fields(obj):
-        value = getattr(obj, f.name)
+    for name, cleaner in _text_plan(type(obj)):
+        value = getattr(obj, name)
         if isinstance(value, str):
-            cleaner = clean_inline if f.name in _INLINE_FIELDS else clean_text
-            setattr(obj, f.name, cleaner(value))
-        elif isinstance(value, list):
-            cleaned = []
-            for element in value:
-                if is_dataclass(element):
-                    clean_article_text(element)
-                    cleaned.append(element)
-                elif isinstance(element, str):
-                    text = clean_inline(element)
-                    if text is not None:
-                        cleaned.append(text)
-                else:
-                    cleaned.append(element)
-            setattr(obj, f.name, cleaned)
+            cleaned = cleaner(value)
+            if cleaned is not value:
+                setattr(obj, name, cleaned)
+        elif isinstance(value, list) and value:
+            setattr(obj, name, _cleaned_list(value))
+
+
+def _cleaned_list(values: list) -> list:
+    cleaned = []
+    for element in values:
+        if isinstance(element, str):
+            text = clean_inline(element)
+            if text is not None:
+                cleaned.append(text)
+        else:
+            if is_dataclass(element):
+                clean_article_text(element)
+            cleaned.append(element)
+    return cleaned
+
+
+@cache
+def _text_plan(cls: type) -> tuple[tuple[str, Callable[[str | None], str | None]], ...]:
+    """Each field of an item class with the cleaner its strings get (worked out once)."""
+    return tuple(
+        (f.name, clean_inline if f.name in _INLINE_FIELDS else clean_text) for f in fields(cls)
+    )
 
 
 def fetch_time(article: Article) -> datetime:

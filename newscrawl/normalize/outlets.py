@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from newscrawl.normalize.text import fold_name
@@ -97,6 +97,8 @@ def _split_if_all_known(text: str) -> list[str] | None:
     return None
 
 
+# A crawl meets a few dozen provider lines, each thousands of times; the answer is immutable.
+@lru_cache(maxsize=1024)
 def parse_provider(raw: str | None) -> Attribution:
     """Provider line ► canonical outlet, partners named after "avec", the printed line.
 

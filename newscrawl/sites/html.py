@@ -10,14 +10,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from newscrawl.normalize.text import clean_inline
 
 ElementTest = Callable[[object], bool]
 
 _SPACES = re.compile(r"[ \t\r\n\f]+")
+# The runs _SPACES would change (a single space is already what it gives): fewer matches.
+_SPACES_TO_COLLAPSE = re.compile(r"[\t\r\n\f][ \t\r\n\f]*| [ \t\r\n\f]+")
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
 # Nesting beyond this is read flat: absurdly deep (broken) markup must not exhaust the stack.
 MAX_DEPTH = 150
@@ -49,6 +54,8 @@ def classes(element) -> set[str]:
 
 def has_class_prefix(element, prefixes: Iterable[str]) -> bool:
     # BEM: "c-ad--top" and "c-toolbar-sharing__list" belong to their block; "c-address" doesn't.
+    if not element.get("class"):
+        return False
     return any(
         c == p or c.startswith((p + "--", p + "__")) for c in classes(element) for p in prefixes
     )
@@ -78,15 +85,14 @@ def css_first(scope, query: str):
     """First lxml element matching a CSS query under a Selector or lxml element scope."""
     if scope is None:
         return None
-    found = scope.css(query) if isinstance(scope, Selector) else _selector_of(scope).css(query)
-    return found[0].root if found else None
+    found = compiled_css(query)(_element_of(scope))
+    return found[0] if found else None
 
 
 def css_all(scope, query: str) -> list:
     if scope is None:
         return []
-    found = scope.css(query) if isinstance(scope, Selector) else _selector_of(scope).css(query)
-    return [s.root for s in found]
+    return compiled_css(query)(_element_of(scope))
 
 
 def css_first_of(scope, queries: Iterable[str]):
@@ -98,8 +104,24 @@ def css_first_of(scope, queries: Iterable[str]):
     return None
 
 
-def _selector_of(element) -> Selector:
-    return Selector(root=element, type="html")
+# parsel's own CSS dialect and namespaces, so a query finds what ``Selector.css`` finds.
+_CSS = HTMLTranslator()
+_NAMESPACES = {"re": "http://exslt.org/regular-expressions"}
+
+
+@cache
+def compiled_css(query: str) -> etree.XPath:
+    """A CSS query compiled once to an XPath evaluated on lxml elements (no Selector per node)."""
+    return etree.XPath(_CSS.css_to_xpath(query), namespaces=_NAMESPACES, smart_strings=False)
+
+
+@cache
+def compiled_xpath(query: str) -> etree.XPath:
+    return etree.XPath(query, namespaces=_NAMESPACES, smart_strings=False)
+
+
+def _element_of(scope):
+    return scope.root if isinstance(scope, Selector) else scope
 
 
 # --- fallback chains ---------------------------------------------------------------------
@@ -129,31 +151,42 @@ def raw_text(element, *, ignore: ElementTest, skip=None, breaks: bool = False) -
 
     Subtrees ``ignore`` (the site's noise) or ``skip`` (the caller's) accepts are left out.
     """
+    if element is None:
+        return ""
+    if not len(element):  # text only (most paragraphs): no walk
+        text = element.text
+        return collapse_spaces(text) if text else ""
     pieces: list[str] = []
+    append = pieces.append
 
     def walk(node, depth: int) -> None:
         if depth > MAX_DEPTH:
-            pieces.append(_SPACES.sub(" ", "".join(node.itertext())))
+            append(collapse_spaces("".join(node.itertext())))
             return
         if node.text:
-            pieces.append(_SPACES.sub(" ", node.text))
+            append(collapse_spaces(node.text))
         for child in node:
-            if is_element(child):
+            if isinstance(child.tag, str):
                 if child.tag == "br":
-                    pieces.append("\n" if breaks else " ")
+                    append("\n" if breaks else " ")
                 elif not (ignore(child) or (skip and skip(child))):
-                    walk(child, depth + 1)
+                    if len(child):
+                        walk(child, depth + 1)
+                    elif child.text:
+                        append(collapse_spaces(child.text))
             if child.tail:
-                pieces.append(_SPACES.sub(" ", child.tail))
+                append(collapse_spaces(child.tail))
 
-    if element is not None:
-        walk(element, 0)
+    walk(element, 0)
     return "".join(pieces)
 
 
 def collapse_spaces(text: str) -> str:
     """HTML source whitespace as a browser shows it: one space."""
-    return _SPACES.sub(" ", text)
+    # Most text needs nothing: C-speed substring tests spare it the regular expression.
+    if "\n" in text or "  " in text or "\t" in text or "\r" in text or "\f" in text:
+        return _SPACES_TO_COLLAPSE.sub(" ", text)
+    return text
 
 
 # --- JSON-LD -----------------------------------------------------------------------------
@@ -161,7 +194,7 @@ def collapse_spaces(text: str) -> str:
 
 def json_ld_article(sel: Selector) -> dict:
     """The page's NewsArticle JSON-LD object, or {}: a hint, never a requirement."""
-    for raw in sel.css('script[type="application/ld+json"]::text').getall():
+    for raw in css_all(sel, 'script[type="application/ld+json"]::text'):
         try:
             data = json.loads(raw, strict=False)
             nodes = list(_json_ld_nodes(data))
@@ -197,4 +230,4 @@ def json_ld_text(node: dict, key: str) -> str | None:
 
 def meta_content(sel: Selector, query: str) -> str | None:
     """One-line ``content`` of a <meta> tag, e.g. ``meta[property="og:title"]``."""
-    return clean_inline(sel.css(f"{query}::attr(content)").get())
+    return clean_inline(css_first(sel, f"{query}::attr(content)"))

@@ -262,12 +262,22 @@ def build_site(seed: int = 7) -> tuple[Site, SiteExpectations]:
     )
 
 
-def build_bench_site(articles: int = 2000, seed: int = 11) -> Site:
-    """A large site for benchmarks: ~80 KB pages, 10 comments, 4 related entries each."""
+# The benchmark's page kinds: (comments, padding bytes of extra body) per article.
+BENCH_PAGE_KINDS = {
+    "heavy": (10, 66_000),  # ~80 KB: a long press release under a busy forum thread
+    "light": (3, 7_500),  # ~18 KB: a typical news item
+}
+
+
+def build_bench_site(articles: int = 2000, seed: int = 11, kind: str = "heavy") -> Site:
+    """A large site for benchmarks: 4 related entries per article and pages of one kind,
+    ``heavy`` (~80 KB, 10 comments) or ``light`` (~18 KB, 3 comments).
+    """
+    comments, padding = BENCH_PAGE_KINDS[kind]
     rng = random.Random(seed)
     now = SITE_NOW
     pages = [
-        make_article(rng, i, now, paragraphs=6, comments=10, padding_bytes=66_000)
+        make_article(rng, i, now, paragraphs=6, comments=comments, padding_bytes=padding)
         for i in range(articles)
     ]
     ids = [a.article_id for a in pages]

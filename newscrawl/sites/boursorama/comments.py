@@ -20,16 +20,16 @@ _NO_COMMENT = re.compile(r"\baucun\s+commentaire", re.IGNORECASE)
 _PROFILE_URL = re.compile(r"/profil/([^/?#]+)")
 _PROFILE_TITLE = re.compile(r"informations du compte\s+(.+)$", re.IGNORECASE)
 _COUNT_HEADINGS = chain("comment_count")
-_MESSAGE_XPATH = f".//*[{html.has_class_xpath(MESSAGE_CLASS)}]"
+_MESSAGE_XPATH = html.compiled_xpath(f".//*[{html.has_class_xpath(MESSAGE_CLASS)}]")
 # The nearest enclosing message of an element (the element itself excluded).
-_OWNER_XPATH = f"ancestor::*[{html.has_class_xpath(MESSAGE_CLASS)}][1]"
+_OWNER_XPATH = html.compiled_xpath(f"ancestor::*[{html.has_class_xpath(MESSAGE_CLASS)}][1]")
 
 
 def comments(block) -> tuple[int | None, list[Comment]]:
     """The page's own comment count (None without a comments block) and the comments."""
     if block is None:
         return None, []
-    messages = block.xpath(_MESSAGE_XPATH)
+    messages = _MESSAGE_XPATH(block)
     owner_of = _message_of
     if not messages:
         # One comment per holder of text paragraphs, in page order, each holder once.
@@ -44,7 +44,7 @@ def comments(block) -> tuple[int | None, list[Comment]]:
 
 def _message_of(element):
     """The message component an element belongs to: its nearest enclosing ``.c-message``."""
-    return next(iter(element.xpath(_OWNER_XPATH)), None)
+    return next(iter(_OWNER_XPATH(element)), None)
 
 
 def _nearest(holders: frozenset):

@@ -21,7 +21,8 @@ _TITLE_SUFFIX = re.compile(r"\s*[-|–]\s*Boursorama\s*$", re.IGNORECASE)
 _UPDATED = re.compile(r"^\s*mis\s+[àa]\s+jour", re.IGNORECASE)
 # A cheap pre-filter (normalize-space over every text node costs ~8x more on a long page);
 # the own-text check in Python keeps only elements whose text starts "Mis à jour".
-_UPDATE_LINE_XPATH = ".//*[text()[contains(., 'jour') or contains(., 'JOUR')]]"
+_UPDATE_LINE_XPATH = html.compiled_xpath(".//*[text()[contains(., 'jour') or contains(., 'JOUR')]]")
+_OWN_TEXT = html.compiled_xpath("text()")
 _LOOSE_PROVIDER = chain("loose_provider")
 _SOURCE_TIME = chain("source_time")
 _SOURCE_TIME_SPANS = chain("source_time_spans")
@@ -47,7 +48,7 @@ def title(parts: ArticleParts) -> str | None:
         return inline(h1, skip=_not_title) if h1 is not None else None
 
     def title_tag():
-        text = clean_inline(" ".join(parts.sel.css("title::text").getall()))
+        text = clean_inline(" ".join(html.css_all(parts.sel, "title::text")))
         return _TITLE_SUFFIX.sub("", text) if text else None
 
     return html.first(
@@ -99,8 +100,8 @@ def _source_times(source) -> list[str]:
 def _update_line(parts: ArticleParts) -> str | None:
     """An update line outside the source block, e.g. a <p> under the title."""
     # lxml finds the candidates (own text starting "Mis à jour") without reading every element.
-    for element in parts.detail.xpath(_UPDATE_LINE_XPATH):
-        if not any(_UPDATED.match(own) for own in element.xpath("text()")):
+    for element in _UPDATE_LINE_XPATH(parts.detail):
+        if not any(_UPDATED.match(own) for own in _OWN_TEXT(element)):
             continue
         text = inline(element)
         if (

@@ -19,7 +19,7 @@ from newscrawl.sites.boursorama.text import inline
 
 _PLACEHOLDER_IMAGE = re.compile(r"(?:^|/)(?:blank|spacer|pixel|transparent|1x1)[^/]*\.gif$", re.I)
 _LEAD_IMAGE = chain("lead_image")
-_HOLDERS = " | ".join(chain("image_holders"))
+_HOLDERS = html.compiled_xpath(" | ".join(chain("image_holders")))
 _CAPTION = chain("image_caption")
 # Lazy images keep their real address in one of these, in this order of trust.
 _IMG_ADDRESSES = ("src", "data-src", "data-original-src", "data-lazy-src")
@@ -35,7 +35,7 @@ def images(parts: ArticleParts) -> list[Image]:
     done: list = []
     found: list[Image] = []
     seen: set[str] = set()
-    for holder in parts.sel.root.xpath(_HOLDERS):
+    for holder in _HOLDERS(parts.sel.root):
         if (
             not html.inside(holder, regions)
             or html.inside(holder, done)

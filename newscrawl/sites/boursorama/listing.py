@@ -132,7 +132,8 @@ def parse_listing(page: str | bytes | Selector, url: str) -> Listing:
     )
     union = " | ".join(f"//*[{html.has_class_xpath(name)}]" for name, _ in readers)
     entries = []
-    for element in sel.root.xpath(union):  # document order, whatever the entry's form
+    # Document order, whatever the entry's form.
+    for element in html.compiled_xpath(union)(sel.root):
         for name, read in readers:
             if name in html.classes(element):
                 entries.append(read(element))
@@ -162,7 +163,7 @@ def _headline_entry(link, page_url: str) -> ListingEntry:
 
 
 def _next_page(sel: Selector, page_url: str) -> str | None:
-    href = sel.css('link[rel="next"]::attr(href)').get()
+    href = html.css_first(sel, 'link[rel="next"]::attr(href)')
     if href and href.strip():
         return urljoin(page_url, href.strip())
     pagination = html.css_first(sel, ".c-pagination")

@@ -34,7 +34,17 @@ def not_value(element) -> bool:
 
 
 def is_noise(element) -> bool:
-    return never_text(element) or not_value(element)
+    """``never_text`` or ``not_value``, in one look at the element (it runs on every node)."""
+    if element.tag in NEVER_TEXT_TAGS:
+        return True
+    get = element.get
+    if get("aria-hidden") == "true" or any(get(name) is not None for name in NEVER_TEXT_ATTRIBUTES):
+        return True
+    names = get("class")
+    if not names:
+        return False
+    found = set(names.split())
+    return bool(found & NOT_VALUE_CLASSES) or html.has_class_prefix(element, NEVER_TEXT_CLASSES)
 
 
 def raw_text(element, *, skip=None, breaks: bool = False) -> str:
