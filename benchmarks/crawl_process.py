@@ -21,6 +21,8 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
+from tests.support.crawl_runner import peak_rss_kb
+
 
 def _pairs(values: list[str]) -> dict[str, str]:
     return dict(value.split("=", 1) for value in values)
@@ -29,17 +31,6 @@ def _pairs(values: list[str]) -> dict[str, str]:
 def _cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
-
-
-def peak_rss_kb() -> int:
-    """This process's own peak RSS (VmHWM): ``ru_maxrss`` would carry over the peak of the
-    process that forked it, since Linux keeps it across exec.
-    """
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def main(argv: list[str] | None = None) -> int:

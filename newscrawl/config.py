@@ -191,6 +191,10 @@ SETTINGS: dict[str, Rule] = {
     "NEWSCRAWL_REDIS_RETRY_INTERVAL": _INTERVAL,
     "NEWSCRAWL_REDIS_TIMEOUT": _INTERVAL,
     "NEWSCRAWL_REDIS_STATE_WAIT": _SECONDS,
+    "NEWSCRAWL_HOST_RATE": Rule(
+        _number(float, 0), "requests per second per host, 0 or more (0 = from DOWNLOAD_DELAY)"
+    ),
+    "NEWSCRAWL_LEASE_AHEAD": _INTERVAL,
 }
 # Read from the settings by Scrapy and the add-ons, not values a user types.
 NOT_USER_VALUES = {"FEED_EXPORTERS"}

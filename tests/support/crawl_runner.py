@@ -84,6 +84,18 @@ def crawl_in_subprocess(
     return result
 
 
+def peak_rss_kb() -> int:
+    """This process's own peak RSS (VmHWM): ``ru_maxrss`` would carry over the peak of the
+    process that forked it (Linux keeps it across exec), so a crawl started late in a long
+    pytest session would report pytest's size instead of its own.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
@@ -107,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "items": items,
         "stats": crawler.stats.get_stats(),
-        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "peak_rss_kb": peak_rss_kb(),
     }
     with open(options.out, "w", encoding="utf-8") as out:
         json.dump(result, out, default=str, ensure_ascii=False)
