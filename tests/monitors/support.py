@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 # The one place these tests reach into the crawl's test helpers (they may move).
-from tests.crawl_runner import ROOT, crawl_in_subprocess
+from tests.support.crawl_runner import ROOT, crawl_in_subprocess
 
 FIXTURES = ROOT / "tests" / "fixtures" / "boursorama"
 
