@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
@@ -20,6 +21,7 @@ from newscrawl import incremental, sites
 from newscrawl.incremental.fetchtime import fetched_at
 from newscrawl.incremental.revisit import parse_refresh, parse_since
 from newscrawl.middlewares.limits import BrokenBody, ResponseTooLarge
+from newscrawl.sites.pages import classify_page, page_facts
 
 
 def split_arg(value: str | list[str] | None) -> list[str]:
@@ -135,7 +137,14 @@ class SiteSpider(scrapy.Spider):
 
     def parse_article(self, response):
         self.crawler.stats.inc_value("newscrawl/pages/article")
-        article = self.site.parse_article(response.selector, response.url)
+        facts = page_facts(response.status, response.headers.get("Content-Type"), response.body)
+        article = None
+        if facts.html and isinstance(response, TextResponse) and not facts.empty:
+            article = self.site.parse_article(response.selector, response.url)
+        kind = classify_page(article, facts)
+        if kind is not None:
+            self._not_an_article(response, kind)
+            return
         article.fetched_at = fetched_at(response)
         for entry in article.related:
             if entry.url:
@@ -143,6 +152,13 @@ class SiteSpider(scrapy.Spider):
                 if request is not None:
                     yield request
         yield article
+
+    def _not_an_article(self, response, kind: str) -> None:
+        """A challenge, an empty 200, a PDF...: failed, not emitted, asked again next run."""
+        self.crawler.stats.inc_value(f"newscrawl/failed/not_an_article/{kind}")
+        self.crawler.stats.inc_value("newscrawl/failed")
+        self.gate.retry_next_run(response.request)
+        self.logger.warning("Failed article page %s: not an article (%s)", response.url, kind)
 
     def on_error(self, failure):
         request = failure.request
