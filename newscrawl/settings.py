@@ -223,9 +223,12 @@ NEWSCRAWL_MONITOR_MAX_FAILED_PAGES = 0.10
 NEWSCRAWL_MONITOR_MAX_RETRIES = 0.20
 # Most exceptions raised in callbacks (spider_exceptions/count) plus item errors.
 NEWSCRAWL_MONITOR_MAX_SPIDER_ERRORS = 0
-# Finish reasons that are a normal end; any other (shutdown, an error count...) fails.
+# Finish reasons that are a normal end; any other (an error count, memory...) fails.
+# "shutdown" is a stop on request (SIGTERM, Ctrl-C): what was fetched is saved and the rest
+# comes next run, so it exits 0 and is not compared with the history.
 NEWSCRAWL_MONITOR_FINISH_REASONS = [
     "finished",
+    "shutdown",
     "closespider_itemcount",
     "closespider_pagecount",
     "closespider_timeout",

@@ -318,11 +318,20 @@ def finish_reason(inputs: MonitorInputs, config: MonitorConfig) -> Check:
     )
 
 
+# A stop on request (SIGTERM, Ctrl-C) reads less than a whole run by design.
+STOPPED_ON_REQUEST = "shutdown"
+
+
 def history(inputs: MonitorInputs, config: MonitorConfig, figure: str) -> Check:
     """This run's items or pages against the median of the last committed runs."""
     name = f"history/{figure}"
     past = list(inputs.history)[-config.history_runs :] if config.history_runs > 0 else []
     current = getattr(run_figures(inputs.stats), figure)
+    reason = inputs.stats.get("finish_reason")
+    if reason == STOPPED_ON_REQUEST:
+        return Check(
+            name, True, current, None, f"{current} {figure}; stopped ({reason}): not compared"
+        )
     if len(past) < config.history_min_runs:
         return Check(
             name,

@@ -14,7 +14,7 @@ from tests.monitors.support import normal_stats
 from tests.monitors.webhook import Receiver
 from tests.site.server import free_port
 
-FAILING = {**normal_stats(), "finish_reason": "shutdown", "spider_exceptions/count": 2}
+FAILING = {**normal_stats(), "finish_reason": "memusage_exceeded", "spider_exceptions/count": 2}
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_failing_monitors_post_one_json_notification(receiver):
     [body] = receiver.bodies
     assert body["status"] == "monitors_failed"
     assert [f["name"] for f in body["failed"]] == ["run/spider_errors", "run/finish_reason"]
-    assert body["failed"][1]["figure"] == "shutdown"
+    assert body["failed"][1]["figure"] == "memusage_exceeded"
     assert body["run_id"] == "2024-10-21T16-00-00Z"
     assert "run/finish_reason" in body["text"]  # what Slack shows
     assert result.notifications == [{"action": "WebhookAction", "status": "OK", "detail": None}]
@@ -108,7 +108,7 @@ def test_failing_monitors_send_an_email():
         "newscrawl 2024-10-21T16-00-00Z: monitors failed: run/spider_errors, run/finish_reason"
     )
     text = message.get_content()
-    assert "finished with 'shutdown'" in text
+    assert "finished with 'memusage_exceeded'" in text
     assert result.notifications[0]["status"] == "OK"
 
 
