@@ -95,7 +95,10 @@ class MonitorConfig:
 
         def get(name: str, convert: Callable[[Any], Any]) -> Any:
             value = settings.get(name) if name in settings else _DEFAULTS[name]
-            return convert(value)
+            try:
+                return convert(value)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{name}={value!r}: {error}") from None
 
         coverage = get("NEWSCRAWL_MONITOR_MIN_COVERAGE", _mapping)
         for name in COVERAGE_FIELDS:
