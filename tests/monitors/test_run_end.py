@@ -7,6 +7,8 @@ with the feeds and the crawl state in the test's folder.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import dataclass, field, fields
 
 import pytest
@@ -15,7 +17,7 @@ from newscrawl.incremental.state import open_state
 from tests.monitors.webhook import Receiver
 from tests.site.model import Site, build_site
 from tests.site.server import SiteServer
-from tests.support.runs import Crawls, listing_urls
+from tests.support.runs import ROOT, Crawls, Run, env, listing_urls
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 CHALLENGE = (
@@ -181,3 +183,24 @@ def test_a_run_whose_listings_show_no_article_is_caught_by_the_history_monitor_a
     history = {c["name"]: c for c in data["monitors"]["checks"] if c["name"].startswith("history")}
     assert history["history/items"]["figure"] == 0
     assert "over the last 3 runs" in history["history/items"]["message"]
+
+
+def test_the_bundled_sample_passes_every_monitor_through_scrapy_crawl(tmp_path):
+    log = tmp_path / "crawl.log"
+    command = [sys.executable, "-m", "scrapy", "crawl", "boursorama"]
+    for name, value in {
+        "NEWSCRAWL_REPLAY": str(ROOT / "data" / "sample"),
+        "NEWSCRAWL_FEEDS_DIR": str(tmp_path / "feeds"),
+        "NEWSCRAWL_STATE_DIR": str(tmp_path / "state"),
+        "LOG_FILE": str(log),
+    }.items():
+        command += ["-s", f"{name}={value}"]
+    done = subprocess.run(command, cwd=ROOT, env=env(), capture_output=True, text=True, timeout=300)
+    text = log.read_text(encoding="utf-8")
+    assert done.returncode == 0, done.stderr[-2000:] + text[-3000:]
+    run = Run(
+        done.returncode, text, done.stderr, sorted((tmp_path / "feeds" / "boursorama").iterdir())
+    )
+    assert run.summary["monitors"] == "ok" and run.count("new") == 30
+    data, _ = _report(run)
+    assert all(check["passed"] for check in data["monitors"]["checks"])
