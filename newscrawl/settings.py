@@ -71,6 +71,9 @@ NEWSCRAWL_ARCHIVE_MAX_SIZE = 1_000_000_000
 NEWSCRAWL_ARCHIVE_PREFIX = "newscrawl"
 # WARC files or directories (comma-separated) to answer every request from; empty = live.
 NEWSCRAWL_REPLAY = ""
+# A replay archive with a damaged (truncated) file fails the run: its missing pages would be
+# 404s. True = the archive is known to be partial; what it holds is replayed, status ok.
+NEWSCRAWL_REPLAY_PARTIAL = False
 
 # --- Feeds (newscrawl/feeds/: add-on, exporters, atomic storage) ---------------------------
 # The add-on installs the atomic file storage (feeds are written to "<name>.part" and
@@ -80,6 +83,9 @@ NEWSCRAWL_REPLAY = ""
 # The incremental add-on comes first: it takes the run lock before the feeds add-on creates
 # this run's folder (newscrawl/incremental/).
 ADDONS = {
+    # Every setting checked against newscrawl/config.py's table before any add-on below
+    # locks, creates or opens anything: a bad value is one line on stderr and exit 2.
+    "newscrawl.config.ConfigAddon": -100,
     # Distributed mode (newscrawl/distributed/) when NEWSCRAWL_REDIS_URL is set; else a no-op.
     "newscrawl.distributed.addon.DistributedAddon": -20,
     "newscrawl.incremental.addon.IncrementalAddon": -10,
@@ -129,6 +135,9 @@ DOWNLOADER_MIDDLEWARES.update(
     {
         "newscrawl.middlewares.ssrf.SsrfGuardMiddleware": 60,
         "newscrawl.middlewares.limits.PageCapMiddleware": 70,
+        # Above RedirectMiddleware (600), so it sees a 3xx first: a loop is a failed page,
+        # not a hop the duplicate filter drops without a word.
+        "newscrawl.middlewares.limits.RedirectLoopMiddleware": 610,
         "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
         "newscrawl.middlewares.robots.Rfc9309RobotsTxtMiddleware": 100,
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -30,6 +30,7 @@ LATER = "a bare time later than now is yesterday here; dateparser keeps today"
 SKEW = "the clock-skew allowance keeps this year; dateparser takes the year before"
 FOLD = "repeated autumn hour: first reading here, the second in dateparser"
 DAY24 = "across a DST change: calendar days here, 24-hour days in dateparser"
+FIRST = "a comment's yearless date takes the first year after its article; dateparser the latest"
 
 # Thursday 24 October 2024, 15:07:42 in Paris (CEST), given in UTC as a Date header is.
 NOW = datetime(2024, 10, 24, 13, 7, 42, tzinfo=UTC)
@@ -47,6 +48,10 @@ NOW_SPRING = datetime(2024, 3, 31, 4, 0, tzinfo=PARIS)
 ARTICLE = datetime(2024, 10, 21, 12, 54, tzinfo=PARIS)
 ARTICLE_DEC = datetime(2024, 12, 30, 12, 0, tzinfo=PARIS)
 ARTICLE_OLD = datetime(2020, 3, 1, 9, 0, tzinfo=PARIS)
+ARTICLE_NOV_2023 = datetime(2023, 11, 30, 17, 42, tzinfo=PARIS)
+ARTICLE_NOV_2022 = datetime(2022, 11, 15, 10, 0, tzinfo=PARIS)
+# 02:10 CET on 27/10/2024, the second 02:10 of the night (01:10 UTC).
+ARTICLE_FOLD = datetime(2024, 10, 27, 1, 10, tzinfo=UTC)
 
 ROWS = {
     "absolute": [
@@ -89,10 +94,42 @@ ROWS = {
         ("31 décembre 23:59", NOW_JAN, ARTICLE_DEC, "2024-12-31T23:59:00+01:00", OK),
         ("30 déc. 12:00", NOW_JAN, ARTICLE_DEC, "2024-12-30T12:00:00+01:00", OK),
         ("5 janv. 10:30", NOW_JAN, ARTICLE_DEC, "2025-01-05T10:30:00+01:00", OK),
-        # Several years fit an old article: the latest, as the site prints other years.
-        ("26 janv. 13:04", NOW, ARTICLE_OLD, "2024-01-26T13:04:00+01:00", OK),
+        # Several years fit an old article: the first after it, since the site leaves the
+        # year out of past-year comments too. (This row expected the latest, 2024, before.)
+        ("26 janv. 13:04", NOW, ARTICLE_OLD, "2021-01-26T13:04:00+01:00", FIRST),
         # No year fits (a comment stamped before its article): the latest past year.
         ("21 octobre 12:50", NOW, ARTICLE, "2024-10-21T12:50:00+02:00", OK),
+    ],
+    "yearless comment, past year": [
+        # The seed page: a comment of 21/10/2024 printed "21 octobre 21:29", read in 2025.
+        ("21 octobre 21:29", NOW_2025, ARTICLE, "2024-10-21T21:29:00+02:00", OK),
+        ("22 oct. 08:00", NOW_2025, ARTICLE, "2024-10-22T08:00:00+02:00", OK),
+        # The day after an article of 30/11/2023, read in 2025.
+        ("1 décembre 07:44", NOW_2025, ARTICLE_NOV_2023, "2023-12-01T07:44:00+01:00", FIRST),
+        ("30 nov. 18:00", NOW_2025, ARTICLE_NOV_2023, "2023-11-30T18:00:00+01:00", FIRST),
+        ("2 janv. 09:00", NOW_2025, ARTICLE_NOV_2023, "2024-01-02T09:00:00+01:00", FIRST),
+        # Earlier in the year than the article: the next year's date.
+        ("30 novembre 08:00", NOW_2025, ARTICLE_NOV_2023, "2024-11-30T08:00:00+01:00", OK),
+        # A fit in the current year that is not after now ...
+        ("20 août 11:00", NOW_2025, ARTICLE_NOV_2023, "2024-08-20T11:00:00+02:00", FIRST),
+        # ... and the first fit after now: none fits, so the latest past year.
+        ("21 octobre 12:50", NOW_2025, ARTICLE, "2024-10-21T12:50:00+02:00", OK),
+        # 29 February: the first leap year after the article.
+        ("29 févr. 10:00", NOW_2025, ARTICLE_NOV_2023, "2024-02-29T10:00:00+01:00", OK),
+        ("29 févr. 10:00", NOW_2025, ARTICLE, "2024-02-29T10:00:00+01:00", OK),
+    ],
+    "yearless comment, clock changes": [
+        # The repeated autumn hour: first reading (+02:00) of the first year that fits.
+        ("29 octobre 02:30", NOW_2025, ARTICLE_NOV_2022, "2023-10-29T02:30:00+02:00", FIRST),
+        ("29 octobre 03:30", NOW_2025, ARTICLE_NOV_2022, "2023-10-29T03:30:00+01:00", FIRST),
+        # The spring gap: 02:30 does not exist on 26/03/2023; moved on to 03:30 (+02:00).
+        ("26 mars 02:30", NOW_2025, ARTICLE_NOV_2022, "2023-03-26T03:30:00+02:00", FIRST),
+        # An article in the second 02:xx of the night: a comment that hour is its second
+        # reading (+01:00), the one after the article, not the first (+02:00).
+        ("27 oct. 02:45", NOW_AUTUMN, ARTICLE_FOLD, "2024-10-27T02:45:00+01:00", OK),
+        ("27 oct. 02:15", NOW_AUTUMN, ARTICLE_FOLD, "2024-10-27T02:15:00+01:00", OK),
+        # Control: without an article, the repeated hour takes its first reading.
+        ("27 oct. 02:15", NOW_AUTUMN, None, "2024-10-27T02:15:00+02:00", FOLD),
     ],
     "yearless listing/related": [
         ("25 janv.", NOW, None, "2024-01-25T00:00:00+01:00", OK),

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
-from newscrawl.distributed.merge import main, merge
+from newscrawl.distributed.merge import main, merge, registered_folders
 from tests.support.distributed_support import feed_records
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def record(article_id: str, version: int = 1, fetched_at: str = "2024-10-21T16:00:00+00:00"):
@@ -67,3 +74,57 @@ def test_merge_without_any_feed_fails(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main([str(tmp_path / "out"), str(tmp_path / "empty")]) == 1
     assert "no JSON Lines feed" in capsys.readouterr().err
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_merge_with_redis_down_is_one_line_and_exit_2(tmp_path):
+    # Nothing listens on the port: what a stopped Redis looks like.
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    done = subprocess.run(
+        [sys.executable, "-m", "newscrawl.distributed.merge", str(tmp_path / "out")]
+        + ["--redis-url", url, "--crawl", "c1"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"newscrawl merge: cannot read the crawl's folders from Redis at {url}")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_published_record_wins_over_an_unpublished_one(tmp_path):
+    # A run killed before it published its folder, and the run that fetched it again.
+    killed = tmp_path / "feeds" / "boursorama" / ".2024-10-21T10-00-00Z.part"
+    write(killed / "articles.jsonl", [record("a" * 32, fetched_at="2024-10-21T10:00:00+00:00")])
+    write(
+        tmp_path / "feeds" / "boursorama" / "2024-10-21T11-00-00Z" / "articles.jsonl",
+        [record("a" * 32, fetched_at="2024-10-21T11:00:00+00:00"), record("b" * 32)],
+    )
+    report = merge([tmp_path / "feeds"], tmp_path / "out")
+    assert (report.read, report.duplicates, report.written) == (3, 1, 2)
+    kept = {r["article_id"][0]: r["fetched_at"] for r in feed_records(tmp_path / "out")}
+    assert kept["a"] == "2024-10-21T11:00:00+00:00"
+
+
+def test_a_registered_folder_is_found_after_its_worker_published_it(tmp_path, redis_server):
+    from newscrawl.distributed.keys import CrawlKeys
+
+    published = tmp_path / "feeds" / "boursorama" / "2024-10-21T10-00-00Z"
+    write(published / "articles.jsonl", [record("a" * 32)])
+    # What the worker noted in Redis when it started: the folder it was writing in.
+    hidden = published.with_name(f".{published.name}.part")
+    redis_server.client().sadd(
+        CrawlKeys(crawl="pub", prefix="newscrawl").feeds, f"{socket.gethostname()}:{hidden}"
+    )
+    assert registered_folders(redis_server.url, "pub") == [published]
+    assert main([str(tmp_path / "out"), "--redis-url", redis_server.url, "--crawl", "pub"]) == 0
+    assert [r["article_id"] for r in feed_records(tmp_path / "out")] == ["a" * 32]

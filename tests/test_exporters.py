@@ -277,3 +277,52 @@ def test_an_item_that_cannot_be_written_writes_nothing():
     with pytest.raises(TypeError):
         exporter.export_item(Article(title="ok", authors=[Odd()]))
     assert file.getvalue() == before
+
+
+CONTROLS = [
+    chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))
+]
+
+
+@pytest.mark.parametrize(
+    "control", [c for c in CONTROLS if c != "\x85"], ids=lambda c: f"U+{ord(c):04X}"
+)
+def test_control_characters_are_removed_from_csv_cells_only(control):
+    text = f"avant{control}après"
+    article = Article(
+        title=text,
+        authors=[text],
+        comments=[Comment(position=1, text=control + "=1+1")],
+        related=[RelatedArticle(position=1, teaser=text)],
+    )
+    articles, _ = export(ArticlesCsvExporter, [article])
+    comments, _ = export(CommentsCsvExporter, [article])
+    links, _ = export(LinksCsvExporter, [article])
+    for data in (articles, comments, links):
+        assert control.encode("utf-8") not in data
+    cells = dict(zip(*read_csv(articles), strict=True))
+    assert cells["title"] == "avantaprès"
+    # Lists are JSON in one cell: still valid JSON, with no raw control character.
+    assert json.loads(cells["authors"])[0] in (text, "avantaprès")
+    # Removing a control character must not uncover a formula.
+    assert read_csv(comments)[1][6] == "'=1+1"
+    jsonl, _ = export(JsonLinesExporter, [article], encoding="utf-8")
+    assert json.loads(jsonl)["title"] == text
+
+
+def test_tab_line_breaks_and_carriage_returns_stay_in_csv_text():
+    text = "a\tb\nc\r\nd\re\x85f"
+    data, _ = export(ArticlesCsvExporter, [Article(title=text)])
+    assert dict(zip(*read_csv(data), strict=True))["title"] == text
+
+
+def test_a_lone_surrogate_cannot_fail_a_record_in_any_exporter():
+    # The normalisers remove them; an item that skipped them (a user pipeline) still writes.
+    text = "Le CAC 40 \ud83d en hausse"
+    article = Article(title=text, comments=[Comment(position=1, text=text)])
+    for exporter_cls in (ArticlesCsvExporter, CommentsCsvExporter):
+        data, stats = export(exporter_cls, [article])
+        assert "Le CAC 40 \ufffd en hausse" in data.decode("utf-8")
+        assert sum(stats.values()) == 1
+    data, _ = export(JsonLinesExporter, [article], encoding="utf-8")
+    assert json.loads(data)["title"] == "Le CAC 40 \ufffd en hausse"

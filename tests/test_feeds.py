@@ -202,32 +202,87 @@ def test_each_run_reserves_its_own_folder_even_within_one_second(tmp_path):
     now = datetime(2024, 10, 21, 10, 54, 3, tzinfo=UTC)
     first = reserve_run_dir(tmp_path, "bourso rama/../x", now)
     second = reserve_run_dir(tmp_path, "bourso rama/../x", now)
-    assert first != second and first.is_dir() and second.is_dir()
-    assert first.name == run_stamp(now) == "2024-10-21T10-54-03Z"
-    assert second.name == "2024-10-21T10-54-03Z-2"
-    assert first.parent == second.parent and first.parent.parent == tmp_path.resolve()
+    assert first != second and first.temp.is_dir() and second.temp.is_dir()
+    # Hidden until published: nothing appears under the run's name before it is complete.
+    assert not first.final.exists() and not second.final.exists()
+    assert first.final.name == run_stamp(now) == "2024-10-21T10-54-03Z"
+    assert first.temp.name == ".2024-10-21T10-54-03Z.part"
+    assert second.final.name == "2024-10-21T10-54-03Z-2"
+    assert first.final.parent == second.final.parent
+    assert first.final.parent.parent == tmp_path.resolve()
+    # A published folder's name is taken too.
+    first.publish()
+    third = reserve_run_dir(tmp_path, "bourso rama/../x", now)
+    assert third.final.name == "2024-10-21T10-54-03Z-3"
+
+
+class SummaryStats:
+    def __init__(self, values=None):
+        self.values = {"newscrawl/feeds/jsonlines/rows": 7, **(values or {})}
+
+    def get_value(self, key, default=None):
+        return self.values.get(key, default)
+
+    def set_value(self, key, value):
+        self.values[key] = value
+
+    def get_stats(self):
+        return self.values
+
+
+class SummaryCrawler:
+    def __init__(self, values=None):
+        self.stats = SummaryStats(values)
+
+    def get_extension(self, cls):
+        return None
 
 
 def test_the_end_of_run_summary_names_the_folder_and_any_feed_not_written(tmp_path, caplog):
-    class Stats:
-        def get_value(self, key, default=None):
-            return {"newscrawl/feeds/jsonlines/rows": 7}.get(key, default)
-
-    class Crawler:
-        stats = Stats()
-
-    addon = FeedsAddon(Crawler())
-    addon.run_dir = tmp_path
-    (tmp_path / "articles.jsonl").write_text("", encoding="utf-8")
-    (tmp_path / "articles.csv").write_text("", encoding="utf-8")
+    addon = FeedsAddon(SummaryCrawler())
+    addon.run = reserve_run_dir(tmp_path, "x", datetime(2024, 10, 21, tzinfo=UTC))
+    (addon.run.temp / "articles.jsonl").write_text("", encoding="utf-8")
+    (addon.run.temp / "articles.csv").write_text("", encoding="utf-8")
     with caplog.at_level(logging.INFO, logger="newscrawl.feeds"):
-        addon.feeds_closed()
-    info, error = caplog.records
-    assert info.getMessage() == (
-        f"Feeds written to {tmp_path}: articles.jsonl (7 rows), articles.csv (0 rows)"
-    )
+        assert addon.publish() is False
+    (error,) = caplog.records
     assert error.levelno == logging.ERROR
-    assert error.getMessage().endswith("comments.csv, links.csv")
+    assert "feeds not written: comments.csv, links.csv" in error.getMessage()
+    assert addon.run.temp.is_dir() and not addon.run.final.exists()
+
+
+def test_a_complete_run_folder_is_published_in_one_rename(tmp_path, caplog):
+    addon = FeedsAddon(SummaryCrawler())
+    addon.run = reserve_run_dir(tmp_path, "x", datetime(2024, 10, 21, tzinfo=UTC))
+    for name in FEED_NAMES:
+        (addon.run.temp / name).write_text("", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="newscrawl.feeds"):
+        assert addon.publish() is True
+    assert (
+        caplog.records[-1]
+        .getMessage()
+        .startswith(
+            f"Feeds written to {addon.run.final}: articles.jsonl (7 rows), articles.csv (0 rows)"
+        )
+    )
+    assert {p.name for p in addon.run.final.iterdir()} == FEED_NAMES
+    assert not addon.run.temp.exists()
+
+
+def test_a_failed_feed_or_state_write_vetoes_publication(tmp_path):
+    for stat in ("feedexport/failed_count/X", "newscrawl/feeds/incomplete"):
+        addon = FeedsAddon(SummaryCrawler({stat: 1}))
+        addon.run = reserve_run_dir(tmp_path, stat.replace("/", "_"), datetime.now(UTC))
+        for name in FEED_NAMES:
+            (addon.run.temp / name).write_text("", encoding="utf-8")
+        assert addon.publish() is False
+        assert not addon.run.final.exists()
+    addon = FeedsAddon(SummaryCrawler({"newscrawl/incremental/state_errors": 2}))
+    addon.run = reserve_run_dir(tmp_path, "state", datetime.now(UTC))
+    for name in FEED_NAMES:
+        (addon.run.temp / name).write_text("", encoding="utf-8")
+    assert addon.publish() is False
+    assert addon.crawler.stats.values["newscrawl/feeds/unpublished"] == 1
 
 
 class StubCrawler:

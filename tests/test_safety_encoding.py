@@ -87,7 +87,44 @@ def test_control_without_the_repair_accents_are_garbled(charset_site, tmp_path):
         (b"plain ascii", "iso-8859-1", None),
         (codecs.BOM_UTF8 + "é".encode(), "cp1252", None),  # w3lib already follows a BOM
         ("é".encode("cp1252"), "koi8-r", None),  # not a charset this can judge
+        # UTF-8 with one bad byte is still UTF-8: only that byte is replaced.
+        (TEXT.encode() + b"\xff", "utf-8", None),
+        (b"March\xc3\xa9s " + b"\xe9" + " déjà".encode(), "utf-8", None),
+        (TEXT.encode() + b"\xff", "iso-8859-1", "utf-8"),
+        (TEXT.encode().replace(b"\xc3\xa9", b"\xe9", 1), "utf-8", None),
+        # ... but a page of single-byte accents with one UTF-8-looking pair is not.
+        (TEXT.encode("cp1252") + "é".encode(), "utf-8", "cp1252"),
+        (TEXT.encode("cp1252"), "utf-8", "cp1252"),
+        # A U+FFFD the page prints itself is one valid character, not a bad byte.
+        ("\ufffd".encode() + "é, è, à".encode("cp1252"), "utf-8", "cp1252"),
+        ("\ufffd \ufffd".encode() + "é".encode("cp1252"), "utf-8", None),
     ],
 )
 def test_repaired_encoding(body, declared, better):
     assert repaired_encoding(body, declared) == better
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_utf8_with_one_bad_byte_is_not_decoded_as_cp1252(declared):
+    body = TEXT.encode().replace(b"\xc3\xa9", b"\xe9", 1)
+    assert repaired_encoding(body, "utf-8", declared) is None
+    assert repaired_encoding(body, "ascii" if declared else "cp1252", declared) == "utf-8"
+
+
+def test_one_bad_byte_costs_one_character_and_is_warned(tmp_path):
+    # Marchés ... with the first "é" broken to a lone 0xE9 byte: only it is lost.
+    body = _doc(None).encode().replace(b"\xc3\xa9", b"\xe9", 1)
+    expected = TEXT.replace("é", "\ufffd", 1)
+    with ScriptedServer() as site:
+        for name, charset in (("header", "; charset=utf-8"), ("nothing", "")):
+            site.routes[f"/{name}"] = page(body, headers={"Content-Type": "text/html" + charset})
+        urls = ",".join(site.url(f"/{name}") for name in ("header", "nothing"))
+        result = crawl(tmp_path, {"start_urls": urls, "follow": "0"})
+    texts = _texts(result)
+    assert set(texts) == {"header", "nothing"}
+    assert all(text.strip() == expected for text in texts.values()), texts
+    stats = result["stats"]
+    assert stats["newscrawl/encoding/invalid_utf8_pages"] == 2
+    assert stats["newscrawl/encoding/invalid_utf8_runs"] == 2
+    assert "invalid UTF-8 byte run(s) replaced" in result["log"]
+    assert not any(k.endswith("_to_cp1252") for k in stats)

@@ -176,3 +176,13 @@ def test_deploy_to_scrapyd_and_run_incremental_jobs(site_server, scrapyd, tmp_pa
     assert "newscrawl run: status=ok new=0 changed=0 unchanged=0" in log, log[-3000:]
     newest = max((feeds / "boursorama").iterdir())
     assert newest != folder and read_jsonl(newest / "articles.jsonl") == []
+
+    # Bad input through scrapyd: the job ends with exit 2 and one line, nothing written.
+    bad = [*schedule, ("since", "2024-13-45")]
+    third = scrapyd.call("schedule.json", bad)
+    scrapyd.wait_for("newscrawl", third["jobid"])
+    log = scrapyd.job_log("newscrawl", "boursorama", third["jobid"])
+    assert "ERROR: -a since='2024-13-45': expected a date like 2024-10-01" in log, log[-3000:]
+    assert "Traceback" not in log
+    assert any("exitstatus=2" in line for line in scrapyd.output), "".join(scrapyd.output[-20:])
+    assert max((feeds / "boursorama").iterdir()) == newest

@@ -36,10 +36,28 @@ def recover(path: str | Path, dest: str | Path | None = None) -> tuple[Path, int
     return dest, count, problems
 
 
+def _unusable(path: Path) -> str | None:
+    """Why ``path`` cannot be recovered, in the terms of the expected input; None if it can."""
+    if not path.name.endswith(OPEN_SUFFIX):
+        return f"not an unfinished capture; expected a *.warc.gz{OPEN_SUFFIX} file"
+    if not path.is_file():
+        return f"no such file; expected a *.warc.gz{OPEN_SUFFIX} file left by a killed crawl"
+    target = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+    if target.exists():
+        return f"{target.name} exists already; expected it absent (delete or move it first)"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", help="*.warc.gz.open files left by a killed crawl")
     options = parser.parse_args(argv)
+    # All checked before any is written: a typo in the third name leaves the first two alone.
+    for name in options.files:
+        problem = _unusable(Path(name))
+        if problem:
+            print(f"newscrawl.archive.recover: {name}: {problem}", file=sys.stderr)
+            return 2
     for name in options.files:
         dest, count, problems = recover(name)
         dropped = f"; left out: {problems[0]}" if problems else ""

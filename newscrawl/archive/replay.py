@@ -22,6 +22,8 @@ MISSING_HEADERS = {
     "Content-Type": "text/html; charset=utf-8",
     "X-Newscrawl-Replay": "missing",
 }
+# Damaged files of an archive not declared partial; newscrawl.incremental.outcome fails on it.
+DAMAGED_UNACCEPTED = "newscrawl/replay/damaged_unaccepted"
 MISSING_BODY = b"<html><body><p>Not in the replay archive</p></body></html>"
 
 
@@ -45,6 +47,15 @@ class WarcReplayMiddleware:
             logger.warning("No response record found in %s", ", ".join(paths))
         crawler.stats.set_value("newscrawl/replay/urls", len(index))
         crawler.stats.set_value("newscrawl/replay/damaged_files", len(index.errors))
+        if index.errors and not crawler.settings.getbool("NEWSCRAWL_REPLAY_PARTIAL"):
+            # Pages past the damage would be answered 404: the run cannot be "ok" unless the
+            # user says the archive is partial. The run outcome fails on this count.
+            crawler.stats.set_value(DAMAGED_UNACCEPTED, len(index.errors))
+            logger.error(
+                "%d damaged WARC file(s): the run will fail; set NEWSCRAWL_REPLAY_PARTIAL=True "
+                "if the archive is known to be partial",
+                len(index.errors),
+            )
         return cls(crawler, index)
 
     def process_request(self, request: Request) -> Response:

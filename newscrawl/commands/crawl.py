@@ -17,6 +17,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
 
+from newscrawl.config import ConfigError
 from newscrawl.incremental import outcome
 from newscrawl.incremental.runlock import RunLocked
 
@@ -25,25 +26,26 @@ logger = logging.getLogger(__name__)
 
 class Command(ScrapyCrawlCommand):
     def short_desc(self) -> str:
-        return "Run a spider; exit 1 if the crawl failed, 3 if monitors failed, 75 if locked"
+        return "Run a spider; exit 1 failed, 2 bad input, 3 monitors failed, 75 another run is on"
 
     def run(self, args: list[str], opts: Any) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         assert self.crawler_process
         crawler = self._create_crawler(args[0])
-        refused: list[RunLocked] = []
+        refused: list[Exception] = []
 
-        # The lock is taken while the crawler starts; its refusal is a message, not the
-        # traceback of an unretrieved task (or unhandled Deferred on the Twisted runner).
+        # Arguments and settings are checked (newscrawl.config) and the lock is taken while
+        # the crawler starts; a refusal is one line, not the traceback of an unretrieved
+        # task (or unhandled Deferred on the Twisted runner).
         def trap_lock_failure(failure):
-            if failure.check(RunLocked):
+            if failure.check(RunLocked, ConfigError):
                 refused.append(failure.value)
                 return None
             return failure
 
         def trap_lock_task(task):
-            if not task.cancelled() and isinstance(task.exception(), RunLocked):
+            if not task.cancelled() and isinstance(task.exception(), RunLocked | ConfigError):
                 refused.append(task.exception())
             elif not task.cancelled() and task.exception() is not None:
                 logger.error("The crawl could not start", exc_info=task.exception())
@@ -55,9 +57,11 @@ class Command(ScrapyCrawlCommand):
             started.add_done_callback(trap_lock_task)
         self.crawler_process.start()
         if refused:
-            logger.error("%s", refused[0])
+            if self.settings.get("LOG_FILE"):  # else the log is stderr: one line there
+                logger.error("%s", refused[0])
             print(f"newscrawl: {refused[0]}", file=sys.stderr)
-            self.exitcode = outcome.EXIT_LOCKED
+            bad_input = isinstance(refused[0], ConfigError)
+            self.exitcode = outcome.EXIT_USAGE if bad_input else outcome.EXIT_LOCKED
         elif self.crawler_process.bootstrap_failed:
             self.exitcode = outcome.EXIT_FAILED
         else:

@@ -11,7 +11,11 @@ tables are rebuilt from the JSON records, which carry everything, rather than me
 
 With ``--crawl`` it also reads the folders the crawl's workers on this host registered in
 Redis. Of two records of one article version (a page crawled again after its worker was
-taken for dead), the one fetched first is kept. Exit status 1 when no feed was found.
+taken for dead), the one in a published run folder is kept (``newscrawl.feeds.publish``:
+the run that recovery counts as done), then the one fetched first. A killed worker's
+unpublished folder still counts: its requests were released once its records were
+written, so they are in no other feed. Exit status 1 when no feed was found, 2 for a bad
+command line or a Redis that cannot be reached.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from newscrawl.feeds.exporters import (
     JsonLinesExporter,
     LinksCsvExporter,
 )
+from newscrawl.feeds.publish import is_unpublished, published_folder
 from newscrawl.feeds.storage import PART_SUFFIX, AtomicFileFeedStorage
 
 logger = logging.getLogger(__name__)
@@ -89,19 +94,27 @@ def _key(record: dict) -> tuple[str, int]:
     return (str(record.get("article_id") or record.get("url")), int(record.get("version") or 1))
 
 
+def published(path: Path) -> bool:
+    """A complete feed of a published run: not a ``.part`` file, not in a ``.part`` folder."""
+    return not path.name.endswith(PART_SUFFIX) and not any(map(is_unpublished, path.parents))
+
+
 def merge_records(files: Iterable[Path], report: MergeReport) -> list[dict]:
-    kept: dict[tuple[str, int], dict] = {}
+    kept: dict[tuple[str, int], tuple[bool, str, dict]] = {}
     for path in files:
+        # Sorts first: a record of a published run, then the earlier fetch.
+        rank = not published(path)
         for record in read_records(path, report):
             key = _key(record)
+            candidate = (rank, record.get("fetched_at") or "", record)
             other = kept.get(key)
             if other is None:
-                kept[key] = record
+                kept[key] = candidate
                 continue
             report.duplicates += 1
-            if (record.get("fetched_at") or "") < (other.get("fetched_at") or ""):
-                kept[key] = record
-    return [kept[key] for key in sorted(kept)]
+            if candidate[:2] < other[:2]:
+                kept[key] = candidate
+    return [kept[key][2] for key in sorted(kept)]
 
 
 def write_feeds(records: list[dict], out_dir: Path, csv_style: str) -> None:
@@ -126,13 +139,17 @@ def registered_folders(redis_url: str, crawl: str, prefix: str = "newscrawl") ->
 
     from newscrawl.distributed.keys import CrawlKeys
 
-    client = redis.Redis.from_url(redis_url)
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=10, socket_timeout=30)
     host = socket.gethostname()
     folders = []
     for entry in sorted(client.smembers(CrawlKeys(crawl=crawl, prefix=prefix).feeds)):
         entry_host, _, folder = entry.decode().partition(":")
         if entry_host == host:
-            folders.append(Path(folder))
+            # Workers register the folder they write in; a finished one renamed it.
+            path = Path(folder)
+            if not path.exists() and published_folder(path).exists():
+                path = published_folder(path)
+            folders.append(path)
     return folders
 
 
@@ -163,7 +180,18 @@ def main(argv: list[str] | None = None) -> int:
     if options.crawl:
         if not options.redis_url:
             parser.error("--crawl needs --redis-url")
-        sources += registered_folders(options.redis_url, options.crawl, options.prefix)
+        import redis
+
+        try:
+            sources += registered_folders(options.redis_url, options.crawl, options.prefix)
+        except (redis.exceptions.RedisError, ValueError) as exc:
+            # ValueError: a URL redis-py cannot read ("redis//host").
+            print(
+                f"newscrawl merge: cannot read the crawl's folders from Redis at "
+                f"{options.redis_url}: {exc}",
+                file=sys.stderr,
+            )
+            return 2
     if not sources:
         parser.error("name feed folders or files, or --redis-url and --crawl")
 

@@ -6,18 +6,21 @@ Enabled in ``ADDONS``. At crawl start (``update_settings``) it
   ``FEED_EXPORTERS`` / ``FEED_STORAGES`` entry of the project or the command line still wins;
 - refuses ``-o x.json`` (appending a second JSON array gives ``][``, which no reader takes);
 - when no ``FEEDS`` is given (``-o``, ``-O`` or ``-s FEEDS=`` replace the defaults) and
-  ``NEWSCRAWL_FEEDS_ENABLED`` is true, creates this run's own folder
-  ``NEWSCRAWL_FEEDS_DIR/<spider>/<run start, UTC>/`` and sets ``FEEDS`` to the four default
-  feeds in it. A fresh folder per run is what keeps re-runs from appending or duplicating.
+  ``NEWSCRAWL_FEEDS_ENABLED`` is true, reserves this run's own folder
+  ``NEWSCRAWL_FEEDS_DIR/<spider>/<run start, UTC>/`` (written as a hidden ``.part`` folder,
+  see ``publish``) and sets ``FEEDS`` to the four default feeds in it. A fresh folder per
+  run is what keeps re-runs from appending or duplicating.
 
-At the end of the run it logs the folder and each feed's row count.
+During the run its ``RowCheck`` counts the records every feed must hold. At the end the
+folder is published only when every feed is complete and nothing vetoes it (a feed or
+crawl-state write that failed: ``newscrawl.incremental.outcome.output_problems``); it logs
+the folder and each feed's row count.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +29,15 @@ from scrapy.utils.spider import DefaultSpider
 
 from newscrawl import defaults
 from newscrawl.feeds.formats import DEFAULT_FEEDS, EXPORTERS, STORAGE
+from newscrawl.feeds.publish import RunFolder, run_stamp
+from newscrawl.feeds.rowcheck import RowCheck
 from newscrawl.feeds.uri import local_path
+from newscrawl.incremental.outcome import output_problems
 from newscrawl.normalize.clock import utc_now
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["FeedConfigError", "FeedsAddon", "check_feeds", "reserve_run_dir", "run_stamp"]
 
 
 class FeedConfigError(SystemExit):
@@ -40,28 +48,9 @@ class FeedConfigError(SystemExit):
     """
 
 
-def run_stamp(now: datetime) -> str:
-    """The run start as a folder name: UTC, sortable, no ":" (Windows refuses it)."""
-    return now.astimezone(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
-
-
-def _safe_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip(".") or "spider"
-
-
-def reserve_run_dir(base: Path, spider: str, now: datetime) -> Path:
-    """Create and return this run's folder; a second run in the same second gets ``-2``..."""
-    parent = base / _safe_name(spider)
-    parent.mkdir(parents=True, exist_ok=True)
-    stamp = run_stamp(now)
-    for attempt in range(1, 1000):
-        folder = parent / (stamp if attempt == 1 else f"{stamp}-{attempt}")
-        try:
-            folder.mkdir()
-        except FileExistsError:
-            continue
-        return folder.resolve()
-    raise FileExistsError(f"no free run folder for {stamp} under {parent}")
+def reserve_run_dir(base: Path, spider: str, now: datetime) -> RunFolder:
+    """Create this run's folder (hidden until published); same second -> ``-2``..."""
+    return RunFolder.reserve(base, spider, now)
 
 
 def check_feeds(feeds: dict[Any, dict[str, Any]]) -> None:
@@ -80,13 +69,26 @@ def check_feeds(feeds: dict[Any, dict[str, Any]]) -> None:
 class FeedsAddon:
     def __init__(self, crawler: Any):
         self.crawler = crawler
-        self.run_dir: Path | None = None
+        self.run: RunFolder | None = None
+        self.rows = RowCheck(crawler)
+        self.published: bool | None = None
+        """None until the end of the run; then whether the run folder was published."""
+
+    @property
+    def run_dir(self) -> Path | None:
+        """The folder the run's default feeds are (or will be) published as."""
+        return self.run.final if self.run is not None else None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> FeedsAddon:
         addon = cls(crawler)
-        crawler.signals.connect(addon.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(addon.feeds_closed, signal=signals.feed_exporter_closed)
+        connect = crawler.signals.connect
+        # Add-ons are built before extensions: the row count sees each item before the
+        # feed exporter writes it.
+        connect(addon.rows.item_scraped, signal=signals.item_scraped)
+        connect(addon.rows.feed_slot_closed, signal=signals.feed_slot_closed)
+        connect(addon.spider_opened, signal=signals.spider_opened)
+        connect(addon.feeds_closed, signal=signals.feed_exporter_closed)
         return addon
 
     def update_settings(self, settings: Any) -> None:
@@ -106,30 +108,66 @@ class FeedsAddon:
 
         spider = self.crawler.spider or self.crawler.spidercls
         base = Path(ours.get("NEWSCRAWL_FEEDS_DIR", empty_is_default=True))
-        self.run_dir = reserve_run_dir(base, spider.name or "spider", utc_now())
+        self.run = reserve_run_dir(base, spider.name or "spider", utc_now())
         feeds = {
-            str(self.run_dir / name): {"format": fmt, "overwrite": True, "store_empty": True}
+            str(self.run.temp / name): {"format": fmt, "overwrite": True, "store_empty": True}
             for name, fmt in DEFAULT_FEEDS.items()
         }
         settings.set("FEEDS", feeds, priority="addon")
 
+    def final_path(self, path: str) -> str:
+        """Where a feed file is once its run is published (itself for the user's feeds)."""
+        return str(self.run.final_path(path)) if self.run is not None else path
+
     def spider_opened(self, spider: Any) -> None:
-        if self.run_dir is not None:
-            self.crawler.stats.set_value("newscrawl/feeds/dir", str(self.run_dir))
-            logger.info("Feeds of this run go to %s", self.run_dir)
+        if self.run is not None:
+            self.crawler.stats.set_value("newscrawl/feeds/dir", str(self.run.final))
+            logger.info(
+                "Feeds of this run go to %s (written in %s until complete)",
+                self.run.final,
+                self.run.temp.name,
+            )
 
     def feeds_closed(self) -> None:
-        if self.run_dir is None:
-            return
+        self.publish()
+
+    def publish(self) -> bool:
+        """Publish the run folder if every feed is complete; idempotent. True when done.
+
+        Without a run folder (the user's FEEDS) the answer is whether every feed is
+        complete: each file got its final name on its own.
+        """
+        if self.published is not None:
+            return self.published
+        self.rows.finish()
         stats = self.crawler.stats
+        problems = output_problems(stats.get_stats())
+        if self.run is None:
+            self.published = not problems
+            return self.published
         written, missing = [], []
         for name, fmt in DEFAULT_FEEDS.items():
-            if (self.run_dir / name).is_file():
+            if (self.run.temp / name).is_file():
                 rows = stats.get_value(f"newscrawl/feeds/{fmt}/rows", 0)
                 written.append(f"{name} ({rows} rows)")
             else:
                 missing.append(name)
-        logger.info("Feeds written to %s: %s", self.run_dir, ", ".join(written) or "none")
         if missing:
-            # Storing failed (the error is logged above); what was exported is in *.part.
-            logger.error("Feeds NOT written to %s: %s", self.run_dir, ", ".join(missing))
+            problems.append(f"feeds not written: {', '.join(missing)}")
+        if not problems:
+            try:
+                self.run.publish()
+            except OSError as exc:
+                problems.append(f"the run folder could not be published: {exc}")
+        self.published = not problems
+        if self.published:
+            logger.info("Feeds written to %s: %s", self.run.final, ", ".join(written) or "none")
+            return True
+        stats.set_value("newscrawl/feeds/unpublished", 1)
+        logger.error(
+            "Feeds NOT published: %s. What was written stays in %s; nothing of this run is "
+            "marked done, its articles are fetched again next run",
+            "; ".join(problems),
+            self.run.temp,
+        )
+        return False

@@ -15,6 +15,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
@@ -23,6 +24,7 @@ from scrapy.exporters import BaseItemExporter, JsonItemExporter, JsonLinesItemEx
 
 from newscrawl.defaults import project_settings
 from newscrawl.items import Article
+from newscrawl.normalize.text import without_lone_surrogates
 
 # OWASP CSV injection: spreadsheets run a cell starting with these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -56,9 +58,28 @@ LINK_COLUMNS = (
 )
 
 
+# Control characters a cell may not hold: every C0 and C1 control and DEL, except the line
+# breaks and the tab, which are text: tab, LF, CR (the contract makes a leading tab or CR
+# inert, below) and NEL. Spreadsheets show the others as boxes or refuse the file (NUL).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
 def inert(text: str) -> str:
-    """Make a cell a spreadsheet shows as text rather than evaluates."""
+    """Make a cell a spreadsheet shows as text rather than evaluates, without control bytes."""
+    text = _CONTROL.sub("", text)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def utf8(text: str) -> bytes:
+    """UTF-8 of any text; a lone surrogate (no UTF-8 for it) is written as U+FFFD.
+
+    The normalisers remove them at the root; this keeps one bad character in an item that
+    skipped them (a user pipeline, the merge of old feeds) from failing the whole record.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return without_lone_surrogates(text).encode("utf-8")
 
 
 def as_plain(item: Any) -> Any:
@@ -141,8 +162,9 @@ class JsonLinesExporter(_CountingMixin, JsonLinesItemExporter):
             record = as_plain(item)
         else:
             record = dict(self.get_serialized_fields(item))
-        line = self.encoder.encode(record)
-        self.file.write((_safe_lines(line) + "\n").encode(self.encoding or "utf-8"))
+        line = _safe_lines(self.encoder.encode(record)) + "\n"
+        encoding = (self.encoding or "utf-8").lower()
+        self.file.write(utf8(line) if encoding in ("utf-8", "utf8") else line.encode(encoding))
         self._count(1)
 
 
@@ -189,7 +211,7 @@ class TableCsvExporter(_CountingMixin, BaseItemExporter):
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.writerows(rows)
-        self.file.write(self._buffer.getvalue().encode("utf-8"))
+        self.file.write(utf8(self._buffer.getvalue()))
 
     def _appending(self) -> bool:
         # "-o x.csv" on an existing file: its header (and BOM) are already there.

@@ -1,10 +1,13 @@
 """A local-file feed storage that never shows an incomplete file under the feed's name.
 
 Items go to ``<name>.part`` in the feed's own folder (a rename cannot cross file systems,
-and a reader can follow the growing file). ``store()`` flushes, fsyncs and renames it onto
-the final name, then fsyncs the folder so the rename itself survives a power cut. A run
-killed at any point leaves the previous complete file (or none) under the final name, and
-at most a ``.part`` file beside it.
+and a reader can follow the growing file). ``store()`` checks that the feed holds every
+record the crawl scraped for it (``rowcheck``), flushes, fsyncs and renames it onto the
+final name, then fsyncs the folder so the rename itself survives a power cut. A feed that
+missed a record, or could not be flushed (a full disk), keeps its ``.part`` name and the
+store fails, which fails the run. A run killed at any point leaves the previous complete
+file (or none) under the final name, and at most a ``.part`` file beside it. The default
+feeds are written inside the run's hidden folder, published as a whole (``publish``).
 
 Scrapy's ``-o`` means "append": the existing file is copied into the ``.part`` first, so an
 append is as atomic as an overwrite. (JSON arrays cannot be appended to; ``newscrawl.feeds.addon``
@@ -20,6 +23,7 @@ import shutil
 from pathlib import Path
 from typing import IO, Any
 
+from newscrawl.feeds.publish import fsync_dir
 from newscrawl.feeds.uri import local_path
 
 logger = logging.getLogger(__name__)
@@ -27,27 +31,30 @@ logger = logging.getLogger(__name__)
 PART_SUFFIX = ".part"
 
 
+class IncompleteFeed(Exception):
+    """The feed misses records the crawl scraped: it must not get its final name."""
+
+
 def part_path(path: Path) -> Path:
     return path.with_name(path.name + PART_SUFFIX)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Not every platform can open a directory (Windows cannot); the rename still happened.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 class AtomicFileFeedStorage:
     """Drop-in for Scrapy's ``FileFeedStorage`` (``file://`` URIs and plain paths)."""
 
-    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None):
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, rows=None):
         self.path = Path(local_path(uri))
         self.temp_path = part_path(self.path)
         self.append = not (feed_options or {}).get("overwrite", False)
+        self.rows = rows
+        """The run's ``rowcheck.RowCheck``; None outside a crawl (the merge command)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, uri: str, *, feed_options: dict[str, Any] | None = None):
+        from newscrawl.feeds.addon import FeedsAddon
+
+        addon = crawler.get_addon(FeedsAddon)
+        return cls(uri, feed_options=feed_options, rows=addon.rows if addon else None)
 
     def open(self, spider: Any) -> IO[bytes]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,6 +69,11 @@ class AtomicFileFeedStorage:
         return self.temp_path.open("wb")
 
     def store(self, file: IO[bytes]) -> None:
+        problem = self.rows.check_storage(self) if self.rows is not None else None
+        if problem is not None:
+            with contextlib.suppress(OSError):  # a full disk fails the flush of close() too
+                file.close()
+            raise IncompleteFeed(f"{problem}; it stays as {self.temp_path}")
         if not file.closed:
             file.flush()
             os.fsync(file.fileno())
@@ -71,4 +83,4 @@ class AtomicFileFeedStorage:
             with self.temp_path.open("rb") as done:
                 os.fsync(done.fileno())
         os.replace(self.temp_path, self.path)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)

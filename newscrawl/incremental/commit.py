@@ -1,8 +1,10 @@
 """The commit: a run's staged visits become the state only when every feed is in place.
 
 A run killed before that is settled by the next one (``recover``): committed when all its
-feeds reached their final names, discarded (fetched again) when not. So an article is never
-marked done without being in the feeds, nor emitted twice.
+feeds reached their final names, discarded (fetched again) when not. The default feeds'
+final names are in the run's published folder (``newscrawl.feeds.publish``), so the folder's
+rename is the one step that decides. So an article is never marked done without being in
+the feeds, nor emitted twice.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from scrapy.extensions.feedexport import FeedExporter
 
+from newscrawl.feeds.addon import FeedsAddon
 from newscrawl.feeds.uri import local_path
 from newscrawl.incremental.state import DISCARDED, RECOVERED, CrawlState
 from newscrawl.monitors.checks import run_figures
@@ -53,8 +56,12 @@ class RunCommit:
             return
         self.feeds_recorded = True
         exporter = self.crawler.get_extension(FeedExporter)
-        uris = [slot.uri for slot in getattr(exporter, "slots", [])]
-        self.store.set_run_feeds(self.run_id, [local_path(uri) or uri for uri in uris])
+        feeds = self.crawler.get_addon(FeedsAddon)
+        paths = []
+        for slot in getattr(exporter, "slots", []):
+            path = local_path(slot.uri) or slot.uri
+            paths.append(feeds.final_path(path) if feeds is not None else path)
+        self.store.set_run_feeds(self.run_id, paths)
 
     def feed_stored(self, uri: str) -> None:
         path = local_path(uri)

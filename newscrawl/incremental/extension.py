@@ -23,6 +23,7 @@ from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.misc import load_object
 
 from newscrawl.defaults import project_settings
+from newscrawl.feeds.addon import FeedsAddon
 from newscrawl.incremental import outcome, runend
 from newscrawl.incremental.addon import IncrementalAddon
 from newscrawl.incremental.commit import RunCommit
@@ -149,8 +150,19 @@ class IncrementalExtension:
         self.versions.count_emitted(item)
         if self.store is None:
             return
-        self.commit.record_feeds_once()
-        self.versions.stage_emitted(item)
+        try:
+            self.commit.record_feeds_once()
+            self.versions.stage_emitted(item)
+        except Exception as exc:
+            # A record in the feeds that the state does not know would be emitted again by
+            # the next run: the run fails and publishes nothing (outcome.output_problems).
+            self.stats.inc_value("newscrawl/incremental/state_errors")
+            logger.error(
+                "The crawl state could not record %s (%s): this run's feeds will not be "
+                "published nor its state committed",
+                item.url,
+                exc,
+            )
 
     def item_error(self, item: Any, response: Any = None, spider: Any = None, failure=None):
         self.stats.inc_value("newscrawl/items/failed")
@@ -161,7 +173,14 @@ class IncrementalExtension:
         self.commit.feed_stored(slot.uri)
 
     def feed_exporter_closed(self) -> None:
-        self._finish_state(feeds_ok=not outcome.feeds_failed(self.stats.get_stats()))
+        # Publication first (the run folder's rename), then the state: an article is never
+        # marked done before its feeds are in place.
+        feeds = self.crawler.get_addon(FeedsAddon)
+        if feeds is not None:
+            published = feeds.publish()
+        else:
+            published = not outcome.output_problems(self.stats.get_stats())
+        self._finish_state(feeds_ok=published)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         # Without feeds there is no feed_exporter_closed signal to wait for.
@@ -169,28 +188,51 @@ class IncrementalExtension:
             self._finish_state(feeds_ok=True)
 
     def _finish_state(self, *, feeds_ok: bool) -> None:
-        if self.store is not None:
+        if self.store is None:
+            return
+        try:
             self.commit.finish(feeds_ok=feeds_ok, unanswered=self.ledger.unanswered())
+        except Exception as exc:
+            # A full disk, say. The run stays "running" in the state, and the next run
+            # settles it from its feeds: committed if they were published, else fetched again.
+            self.stats.set_value("newscrawl/incremental/commit_failed", 1)
+            logger.error(
+                "The crawl state could not be updated (%s): the next run settles this run "
+                "from its feeds (%s)",
+                exc,
+                "published: its articles count as done"
+                if feeds_ok
+                else "not published: its articles are fetched again",
+            )
 
     # --- run end -------------------------------------------------------------------------
 
     def engine_stopped(self) -> None:
         duration = time.monotonic() - self._clock
+        feeds_addon = self.crawler.get_addon(FeedsAddon)
         feeds = self.commit.stored_feeds
+        if feeds_addon is not None and feeds_addon.published:
+            feeds = [feeds_addon.final_path(path) for path in feeds]
         # Feeds published and state committed: the judges (monitors) see the final run,
         # the summary line carries their verdict, the report is written, then the state
         # closes and the lock goes (newscrawl.incremental.runend).
         run = RunEnd(
             self.run_id, utc_iso(self.started), duration, self.versions.counts, feeds, self.store
         )
-        verdicts = runend.judge(self.crawler, run)
-        self.outcome = report_run(self.stats, self.versions.counts, duration, feeds, verdicts)
-        runend.announce(self.crawler, run)
-        if self.store is not None:
-            # A failed article is simply unknown next time; a failed listing page
-            # hides articles that the next run must not skip by stopping early.
-            clean = self.outcome.status == "ok" and not self.ledger.listings_pending
-            self.commit.close(clean=clean)
-            self.store = None
-        if self.lock is not None:
-            self.lock.release()
+        try:
+            verdicts = runend.judge(self.crawler, run)
+            self.outcome = report_run(self.stats, self.versions.counts, duration, feeds, verdicts)
+            runend.announce(self.crawler, run)
+            if self.store is not None:
+                # A failed article is simply unknown next time; a failed listing page
+                # hides articles that the next run must not skip by stopping early.
+                clean = self.outcome.status == "ok" and not self.ledger.listings_pending
+                store, self.store = self.store, None
+                try:
+                    self.commit.close(clean=clean)
+                except Exception as exc:
+                    logger.error("The crawl state could not be closed cleanly: %s", exc)
+                    store.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()

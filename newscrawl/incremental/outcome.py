@@ -38,6 +38,24 @@ def feeds_failed(stats: Mapping[str, Any]) -> int:
     return sum(v for k, v in stats.items() if k.startswith("feedexport/failed_count/"))
 
 
+def output_problems(stats: Mapping[str, Any]) -> list[str]:
+    """What keeps a run's output from being published and committed; [] when nothing.
+
+    A feed that could not be stored, a feed missing records the crawl scraped (``feeds.
+    rowcheck``), or a visit the crawl state could not record: committing such a run would
+    mark articles done that no feed holds, or leave emitted articles unknown, to be emitted
+    again by the next run.
+    """
+    problems = []
+    if feeds_failed(stats):
+        problems.append(f"feed write failed ({feeds_failed(stats)})")
+    if stats.get("newscrawl/feeds/incomplete", 0):
+        problems.append(f"feed missing records ({stats['newscrawl/feeds/incomplete']})")
+    if stats.get("newscrawl/incremental/state_errors", 0):
+        problems.append(f"crawl state write failed ({stats['newscrawl/incremental/state_errors']})")
+    return problems
+
+
 def failed_count(stats: Mapping[str, Any]) -> int:
     """Pages that could not be fetched plus items a pipeline or exporter failed on."""
     return int(stats.get("newscrawl/failed", 0)) + int(stats.get("newscrawl/items/failed", 0))
@@ -54,8 +72,13 @@ def assess(stats: Mapping[str, Any]) -> Outcome:
     listings = stats.get("newscrawl/run/listings_requested", 0)
     if listings and not stats.get("newscrawl/pages/listing", 0) and reason == "finished":
         problems.append("no listing page reachable")
-    if feeds_failed(stats):
-        problems.append(f"feed write failed ({feeds_failed(stats)})")
+    if stats.get("newscrawl/replay/damaged_unaccepted", 0):  # newscrawl.archive.replay
+        problems.append("replay archive damaged (NEWSCRAWL_REPLAY_PARTIAL=True accepts it)")
+    problems += output_problems(stats)
+    if stats.get("newscrawl/feeds/unpublished", 0) and not output_problems(stats):
+        problems.append("run folder not published")
+    if stats.get("newscrawl/incremental/commit_failed", 0):
+        problems.append("crawl state not committed")
     if problems:
         return Outcome("failed", problems)
     if reason == "finished":

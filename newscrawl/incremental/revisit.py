@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newscrawl.incremental.state import ArticleState
-from newscrawl.normalize.clock import PARIS
+from newscrawl.normalize.clock import PARIS, utc_now
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "": 3600}
@@ -36,14 +36,31 @@ def parse_duration(value: Any) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
-def parse_since(value: str | None) -> datetime | None:
-    """``-a since=2024-10-01`` (Paris midnight) or a full ISO 8601 time; None when not given."""
+_SINCE_AGO = re.compile(r"^(\d+)\s*([dhj])$", re.IGNORECASE)
+_SINCE_DAYS_BACK = {"today": 0, "aujourd'hui": 0, "aujourdhui": 0, "yesterday": 1, "hier": 1}
+SINCE_FORMS = "a date like 2024-10-01, yesterday (hier), 7d or 48h"
+
+
+def parse_since(value: str | None, now: datetime | None = None) -> datetime | None:
+    """``-a since=``: ``2024-10-01`` (Paris midnight), a full ISO 8601 time, ``yesterday`` or
+    ``hier`` (Paris midnight, the day before ``now``), ``7d`` / ``7j`` or ``48h`` (that long
+    before ``now``); None when not given.
+    """
     if value is None or not str(value).strip():
         return None
+    text = str(value).strip().lower()
+    now = now or utc_now()
+    if text in _SINCE_DAYS_BACK:
+        day = now.astimezone(PARIS).date() - timedelta(days=_SINCE_DAYS_BACK[text])
+        return datetime(day.year, day.month, day.day, tzinfo=PARIS)
+    ago = _SINCE_AGO.match(text)
+    if ago:
+        unit = "hours" if ago.group(2) == "h" else "days"
+        return now.astimezone(UTC) - timedelta(**{unit: int(ago.group(1))})
     try:
         when = datetime.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValueError(f"since={value!r} is not a date like 2024-10-01") from None
+        raise ValueError(f"since={value!r}: expected {SINCE_FORMS}") from None
     return when if when.tzinfo else when.replace(tzinfo=PARIS)
 
 

@@ -6,6 +6,12 @@ next: the next run finds the file, takes the lock, sees the dead run's pid in it
 that it took over. The pid, host and start time in the file are for the message only; the
 decision is the kernel's, which is immune to pid reuse.
 
+The lock is also ``flock()`` on the state folder itself, and that is the one that decides:
+a cleanup job or a user may delete ``run.lock`` while a run holds it, and a second run would
+then create a new file and lock that one (the first run's lock sits on the deleted inode).
+The folder cannot be replaced while the state file is in it. The file lock is still taken,
+so a run of an older newscrawl, which locks only the file, is refused too.
+
 POSIX only (Linux, macOS, BSD), like the cron and systemd set-ups it serves.
 """
 
@@ -43,6 +49,7 @@ class RunLock:
     def __init__(self, state_dir: str | Path):
         self.path = Path(state_dir) / LOCK_FILE
         self._fd: int | None = None
+        self._dir_fd: int | None = None
         self.previous: dict = {}
         """What the file said before this run took it: a killed run's pid when stale."""
 
@@ -52,13 +59,25 @@ class RunLock:
 
     def acquire(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(dir_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(dir_fd)
+            raise RunLocked(self.path, self._holder()) from None
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            os.close(dir_fd)
+            raise
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = _read(fd)
             os.close(fd)
+            os.close(dir_fd)
             raise RunLocked(self.path, holder) from None
+        self._dir_fd = dir_fd
         self.previous = _read(fd)
         if self.previous:
             # The file is emptied on a clean release: content here means the holder died.
@@ -80,14 +99,28 @@ class RunLock:
         self._fd = fd
         return self
 
+    def _holder(self) -> dict:
+        """Who holds the lock, from the file if it is still there."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return {}
+        try:
+            return _read(fd)
+        finally:
+            os.close(fd)
+
     def release(self) -> None:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
+        dir_fd, self._dir_fd = self._dir_fd, None
         try:
             os.ftruncate(fd, 0)
         finally:
-            os.close(fd)  # closing the descriptor drops the flock
+            os.close(fd)  # closing the descriptors drops the flocks
+            if dir_fd is not None:
+                os.close(dir_fd)
 
     def __enter__(self) -> RunLock:
         return self.acquire()

@@ -10,6 +10,8 @@ at most one 64 KiB chunk more. Counted under ``newscrawl/dropped/<reason>``.
 ``PageCapMiddleware`` ends a crawler trap whatever its shape: after
 ``NEWSCRAWL_MAX_REQUESTS`` page requests in a run, further ones are refused and counted
 (``newscrawl/skipped/page_cap``), so the run drains and ends.
+
+``RedirectLoopMiddleware`` fails a redirect back into its own chain (``RedirectLoop``).
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from __future__ import annotations
 import logging
 import zlib
 from io import BytesIO
+from urllib.parse import urljoin
 
 import brotli
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
+from w3lib.url import canonicalize_url
 
 from newscrawl.defaults import project_settings
 from newscrawl.scrapy_private import decompression_max_size_exceeded, require_decode_hook
@@ -206,3 +210,28 @@ class PageCapMiddleware:
             raise IgnoreRequest("newscrawl page cap reached")
         self.count += 1
         return None
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect back to a URL of its own chain: the page can never be reached."""
+
+
+class RedirectLoopMiddleware:
+    """Fails a redirect to a URL already in its chain, before it is scheduled again.
+
+    Just before Scrapy's RedirectMiddleware (600) on the way back: left to it, the loop's
+    next hop is a URL the duplicate filter has seen, and is dropped without a word or an
+    errback. Raised as ``RedirectLoop``, the spider counts ``newscrawl/failed/redirect_loop``.
+    """
+
+    _STATUSES = {301, 302, 303, 307, 308}
+
+    def process_response(self, request, response):
+        location = response.headers.get(b"Location")
+        if response.status not in self._STATUSES or not location:
+            return response
+        target = canonicalize_url(urljoin(request.url, location.decode("latin-1").strip()))
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target in {canonicalize_url(url) for url in chain}:
+            raise RedirectLoop(f"redirect loop back to {target} after {len(chain)} hop(s)")
+        return response

@@ -15,6 +15,7 @@ folder.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -132,6 +133,12 @@ class MonitorsExtension:
         self.stats.set_value("newscrawl/monitors/report", self.report)
         logger.info("Report: %s", self.report)
 
-    def _report_folder(self):
+    def _report_folder(self) -> Path | None:
+        """The run's default feed folder: published, or, when it could not be, the hidden
+        folder that keeps what was written (never a new folder of its own)."""
         addon = self.crawler.get_addon(FeedsAddon)
-        return getattr(addon, "run_dir", None)
+        run = getattr(addon, "run", None)
+        if run is None:
+            return None
+        folder = run.temp if addon.published is False else run.final
+        return folder if folder.is_dir() else None

@@ -16,11 +16,11 @@ Rules (the output contract, "Dates"):
 - ``now`` is the response's ``Date`` header, else the fetch time. "Not after now" allows
   ``CLOCK_SKEW`` of slack, because the fetch-time fallback is the crawler's own clock.
 - A yearless date takes the latest year that puts it not after ``now``. With
-  ``not_before`` (a comment under its article) that same year is the one that puts it at
-  or after ``not_before`` whenever any year does (earlier years only move it further
-  back); when several do (an old article), the latest wins because the site prints the
-  year whenever it is not the current one ("26 janv. 2023"). When none does (a comment
-  stamped minutes before its article), the date is kept and the oddity logged.
+  ``not_before`` (a comment under its article) it takes the first year that puts it at or
+  after ``not_before`` and not after ``now``: the site leaves the year out of past-year
+  comment dates too ("21 octobre 21:29" for a comment of 21/10/2024, read in 2025). When
+  no year fits (a comment stamped minutes before its article), the latest year not after
+  ``now`` is kept and the oddity logged.
 - A weekday alone ("jeu.") is the most recent such day strictly before today in Paris:
   listings print a bare time for today's entries.
 - A bare time ("15:57") is today in Paris; if it is later than ``now`` by more than

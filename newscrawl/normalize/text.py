@@ -30,8 +30,12 @@ _LEFTOVER_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0
 # Text that is already clean (the common case: every pipeline pass after the parser's)
 # is recognised by C-speed substring tests and one character-class scan.
 _ODD_CHARACTER = re.compile(
-    r"[\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000\t\r\f\v\u200b\u200c\u200d\u2060\ufeff&]"
+    r"[\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000\t\r\f\v\u200b\u200c\u200d\u2060\ufeff&"
+    r"\ud800-\udfff]"
 )
+# A JSON-LD "\\ud83d" escape without its pair decodes to a lone surrogate, which no UTF-8
+# writer can encode: one such headline used to fail every feed's write of the record.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ODD_SEQUENCES = ("  ", " \n", "\n ", "\n\n\n")
 
 
@@ -55,6 +59,8 @@ def clean_text(value: str | None) -> str | None:
         return None
     if _already_clean(value):
         return value
+    if _SURROGATE.search(value):
+        value = without_lone_surrogates(value)
     if _LEFTOVER_ENTITY.search(value):
         value = html.unescape(value)
     value = unicodedata.normalize("NFC", value)
@@ -64,6 +70,13 @@ def clean_text(value: str | None) -> str | None:
     value = _MANY_NEWLINES.sub("\n\n", value)
     value = value.strip()
     return value or None
+
+
+def without_lone_surrogates(value: str) -> str:
+    """Join surrogate pairs into their character; a lone surrogate becomes U+FFFD."""
+    # UTF-16 is the encoding surrogates belong to: "surrogatepass" writes them as they are,
+    # and decoding pairs them up again, replacing what has no pair.
+    return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def clean_inline(value: str | None) -> str | None:

@@ -114,11 +114,18 @@ def after_now(year: int, month: int, day: int, hms: tuple[int, int, int], now: d
 def with_year(
     month: int, day: int, hms: tuple[int, int, int], now: datetime, not_before: datetime | None
 ) -> datetime | None:
-    """The latest year putting the date not after ``now``.
+    """The year of a yearless date: with ``not_before`` (a comment under its article), the
+    first year that puts it at or after ``not_before`` and not after ``now``; without it,
+    or when no year fits, the latest year that puts it not after ``now``.
 
-    That year also puts it at or after ``not_before`` whenever any year does: earlier
-    years only move it further back. When none does, it is kept all the same.
+    The site leaves the year out of past-year comment dates too (a comment of 21/10/2024 is
+    "21 octobre 21:29" on a page read in 2025), so under an article of 30/11/2023 read in
+    2025, "1 décembre 07:44" is 2023-12-01: the first fit, not the latest.
     """
+    if not_before is not None:
+        first = _first_fit(month, day, hms, now, not_before)
+        if first is not None:
+            return first
     latest = (now + CLOCK_SKEW).year
     # Eight years back always reaches a 29 February (an impossible date raises ValueError).
     for year in range(latest, latest - 8, -1):
@@ -128,9 +135,30 @@ def with_year(
             candidate = wall(year, month, day, *hms)
         except ValueError:
             continue
-        if not_before is not None and candidate < not_before:
+        if not_before is not None:
+            # A comment stamped before its article (clocks apart): kept, in the latest year.
             logger.info(
                 "%s is before %s whatever its year; latest past year kept", candidate, not_before
             )
         return candidate
+    return None
+
+
+def _first_fit(
+    month: int, day: int, hms: tuple[int, int, int], now: datetime, not_before: datetime
+) -> datetime | None:
+    start = to_paris(not_before).year
+    for year in range(start, (now + CLOCK_SKEW).year + 1):
+        try:
+            candidate = wall(year, month, day, *hms)
+        except ValueError:  # 29 February of a common year
+            continue
+        if after_now(year, month, day, hms, now):
+            return None
+        if candidate >= not_before:
+            return candidate
+        # The repeated autumn hour: its second reading may be the one after the article.
+        second = datetime(year, month, day, *hms, tzinfo=PARIS, fold=1)
+        if second.utcoffset() != candidate.utcoffset() and second >= not_before:
+            return second
     return None

@@ -17,20 +17,10 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from newscrawl import incremental, sites
+from newscrawl import config, incremental, sites
 from newscrawl.incremental.fetchtime import fetched_at
-from newscrawl.incremental.revisit import parse_refresh, parse_since
-from newscrawl.middlewares.limits import BrokenBody, ResponseTooLarge
+from newscrawl.middlewares.limits import BrokenBody, RedirectLoop, ResponseTooLarge
 from newscrawl.sites.pages import classify_page, page_facts
-
-
-def split_arg(value: str | list[str] | None) -> list[str]:
-    """A spider argument given as "a,b" on the command line or as a list from code."""
-    if not value:
-        return []
-    if isinstance(value, str):
-        value = value.split(",")
-    return [part.strip() for part in value if part and part.strip()]
 
 
 class SiteSpider(scrapy.Spider):
@@ -40,14 +30,16 @@ class SiteSpider(scrapy.Spider):
     incremental_state = True
     gate = incremental.FETCH_EVERYTHING  # replaced in start(); pages parsed from the shell
 
-    def __init__(self, start_urls=None, max_pages=None, since=None, refresh=None, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, **kwargs):
+        # Checked before anything is opened (newscrawl.config): a bad one is exit 2.
+        given = config.spider_arguments(kwargs)
+        super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in given})
         self.site = sites.get(self.name)
         # -a since=2024-10-01 bounds the crawl by publication; -a refresh=all re-fetches all.
-        self.since = parse_since(since)
-        self.refresh_all = parse_refresh(refresh)
-        self.start_list = split_arg(start_urls) or list(self.site.start_urls)
-        self._max_pages_arg = max_pages
+        self.since = given["since"]
+        self.refresh_all = given["refresh"]
+        self.start_list = given["start_urls"] or list(self.site.start_urls)
+        self._max_pages_arg = given["max_pages"]
         self.start_hosts = {urlsplit(url).hostname for url in self.start_list} - {None}
         self.admitted: dict[str, bool] = {}
 
@@ -55,7 +47,9 @@ class SiteSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.max_pages = int(spider._max_pages_arg or settings.getint("NEWSCRAWL_MAX_PAGES"))
+        spider.max_pages = spider._max_pages_arg or config.parse_setting(
+            settings, "NEWSCRAWL_MAX_PAGES"
+        )
         # OffsiteMiddleware matches these and their subdomains: the site's own hosts, any
         # the settings add (a mirror) and the start hosts, which make a local copy of the
         # site (127.0.0.1) crawl exactly like the real one.
@@ -119,11 +113,10 @@ class SiteSpider(scrapy.Spider):
     def parse_listing(self, response):
         self.crawler.stats.inc_value("newscrawl/pages/listing")
         listing = self.site.parse_listing(response.selector, response.url)
-        listed = {e.article_id: self.gate.listed(e, response) for e in listing.entries}
-        listed.pop(None, None)
-        for url in listing.article_urls:
-            entry = listed.get(self.site.article_id_from_url(url))
-            request = self._article_request(url, entry, listing_url=response.url)
+        chosen = self._entry_per_article(listing.entries)
+        listed = {article_id: self.gate.listed(e, response) for article_id, e in chosen.items()}
+        for article_id, entry in chosen.items():
+            request = self._article_request(entry.url, listed[article_id], listing_url=response.url)
             if request is not None:
                 yield request
         page = response.meta.get("listing_page", 1)
@@ -134,6 +127,25 @@ class SiteSpider(scrapy.Spider):
             and not self.gate.stop_paging(list(listed.values()))
         ):
             yield self._listing_request(listing.next_page, page=page + 1)
+
+    def _entry_per_article(self, entries: list) -> dict:
+        """One entry per article id, in page order: the first on a host this crawl follows.
+
+        An off-site link carrying an article's id (a partner's copy, a tracker) listed before
+        the site's own would otherwise stand for it and be dropped as off-site, losing it.
+        """
+        chosen: dict = {}
+        for entry in entries:
+            if not (entry.url and entry.article_id):
+                continue
+            known = chosen.get(entry.article_id)
+            if known is None or (not self._follows(known.url) and self._follows(entry.url)):
+                chosen[entry.article_id] = entry
+        return chosen
+
+    def _follows(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return any(host == own or host.endswith("." + own) for own in self.allowed_domains)
 
     def parse_article(self, response):
         self.crawler.stats.inc_value("newscrawl/pages/article")
@@ -146,11 +158,10 @@ class SiteSpider(scrapy.Spider):
             self._not_an_article(response, kind)
             return
         article.fetched_at = fetched_at(response)
-        for entry in article.related:
-            if entry.url:
-                request = self._article_request(entry.url, related_from=article.article_id)
-                if request is not None:
-                    yield request
+        for entry in self._entry_per_article(article.related).values():
+            request = self._article_request(entry.url, related_from=article.article_id)
+            if request is not None:
+                yield request
         yield article
 
     def _not_an_article(self, response, kind: str) -> None:
@@ -179,14 +190,32 @@ class SiteSpider(scrapy.Spider):
 
 def is_policy_skip(failure) -> bool:
     """A request refused on purpose, as opposed to a page that could not be fetched whole."""
-    # HttpError and the body-size drops subclass IgnoreRequest but are real failures.
-    return failure.check(IgnoreRequest) is not None and not failure.check(
-        HttpError, ResponseTooLarge, BrokenBody
+    # HttpError and the body-size drops subclass IgnoreRequest but are real failures, and so
+    # is the IgnoreRequest of a redirect chain that never reached a page.
+    return (
+        failure.check(IgnoreRequest) is not None
+        and not failure.check(HttpError, ResponseTooLarge, BrokenBody, RedirectLoop)
+        and not redirects_exhausted(failure)
     )
+
+
+def redirects_exhausted(failure) -> bool:
+    """Scrapy's RedirectMiddleware gave up: REDIRECT_MAX_TIMES hops, or a loop, no page."""
+    request = getattr(failure, "request", None)
+    if request is None or not failure.check(IgnoreRequest) or failure.check(HttpError):
+        return False
+    # The middleware raises a bare IgnoreRequest when one more hop would exceed its budget:
+    # redirect_ttl, REDIRECT_MAX_TIMES at the first hop, is down to 0 on that request.
+    meta = request.meta
+    return bool(meta.get("redirect_urls")) and meta.get("redirect_ttl") == 0
 
 
 def failure_reason(failure) -> str:
     """A short, stats-friendly name for why a request failed."""
+    if failure.check(RedirectLoop):
+        return "redirect_loop"
+    if redirects_exhausted(failure):
+        return "too_many_redirects"
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
     if failure.check(DNSLookupError):

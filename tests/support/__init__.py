@@ -1,0 +1,1 @@
+"""Shared test helpers (servers and fixtures used by several test modules)."""

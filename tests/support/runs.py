@@ -101,8 +101,11 @@ class Crawls:
         )
 
     def folders(self) -> list[Path]:
+        """Published run folders (an unfinished run's hidden ``.<stamp>.part`` is not one)."""
         root = self.feeds / "boursorama"
-        return sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []
+        if not root.exists():
+            return []
+        return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
     def all_items(self) -> list[dict]:
         """Every record under a final feed name, over all runs (``.part`` files excluded)."""

@@ -1,0 +1,209 @@
+"""The ``newscrawl`` command: corpus work next to ``scrapy crawl``.
+
+    newscrawl [--store URL] export --format jsonl|csv|parquet --output PATH [filters]
+    newscrawl [--store URL] stats [--json]
+    newscrawl [--store URL] reparse ARCHIVE...
+
+It reads the project's settings as ``scrapy`` does (``scrapy.cfg``, ``SCRAPY_SETTINGS_MODULE``),
+so ``NEWSCRAWL_STORE`` comes from them; ``--store`` overrides it. Exit codes: 0 done, 1 the
+store or the work failed (one line on stderr, no traceback), 2 a bad command line.
+Subcommands live in ``COMMANDS`` (name -> set-up, run); ``merge``, ``recover`` and
+``report`` join it when the distributed merge and archive recovery move here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from newscrawl.corpus import DEFAULT_STORE, CorpusError, CorpusStore
+from newscrawl.corpus.engine import first_line
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A command line that names something unusable (exit 2)."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad command line gives one line (usage stays behind --help)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _bound(end: bool) -> Callable[[str], Any]:
+    def parse(value: str):
+        from newscrawl.corpus.export import parse_bound
+
+        try:
+            return parse_bound(value, end=end)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+# --- subcommands -------------------------------------------------------------------------
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", required=True, choices=("jsonl", "csv", "parquet"))
+    parser.add_argument(
+        "--output",
+        required=True,
+        type=Path,
+        help="a file (.jsonl, .csv, .parquet) or a folder of tables",
+    )
+    parser.add_argument("--since", type=_bound(end=False), help="published on or after")
+    parser.add_argument("--until", type=_bound(end=True), help="published up to (a day: included)")
+    parser.add_argument("--outlet")
+    parser.add_argument("--section")
+    parser.add_argument(
+        "--all-versions",
+        action="store_true",
+        help="every stored version, not only the latest of each article",
+    )
+
+
+def _export(options: argparse.Namespace, settings: Any) -> int:
+    from newscrawl.corpus.export import Selection, export
+
+    if options.format == "jsonl" and (options.output.is_dir() or not options.output.suffix):
+        raise UsageError(f"--output {options.output}: JSON Lines needs a file name (.jsonl)")
+    selection = Selection(
+        options.all_versions, options.since, options.until, options.outlet, options.section
+    )
+    with _open_store(options, settings) as store:
+        written = export(store, options.format, options.output, selection, settings)
+    files = ", ".join(f"{name} ({rows} rows)" for name, rows in written.items())
+    print(f"newscrawl: exported to {options.output}: {files}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _stats_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+
+
+def _stats(options: argparse.Namespace, settings: Any) -> int:
+    from newscrawl.corpus.stats import corpus_stats, format_stats
+
+    with _open_store(options, settings) as store:
+        stats = corpus_stats(store)
+    print(json.dumps(stats, ensure_ascii=False) if options.json else format_stats(stats))
+    return EXIT_OK
+
+
+def _reparse_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "archives", nargs="+", metavar="ARCHIVE", help="WARC files, or folders of *.warc.gz"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: one per core)"
+    )
+
+
+def _reparse(options: argparse.Namespace, settings: Any) -> int:
+    from newscrawl.corpus.reparse import reparse
+
+    if options.workers is not None and options.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    for path in options.archives:
+        if not Path(path).exists():
+            raise UsageError(f"archive not found: {path}")
+    with _open_store(options, settings) as store:
+        result = reparse(store, options.archives, workers=options.workers)
+    print(
+        f"newscrawl: reparsed {result.responses} article responses: "
+        f"{result.commit.added} new versions, {result.failed} failed, "
+        f"{len(result.damaged)} damaged file(s)",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED if result.failed or result.damaged else EXIT_OK
+
+
+COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
+    "export": ("write the corpus as JSON Lines, CSV tables or Parquet", _export_arguments, _export),
+    "stats": ("articles, versions, comments per outlet and month; runs", _stats_arguments, _stats),
+    "reparse": (
+        "re-extract archived article responses into the store",
+        _reparse_arguments,
+        _reparse,
+    ),
+}
+
+
+# --- plumbing ----------------------------------------------------------------------------
+
+
+def store_url(options: argparse.Namespace, settings: Any) -> str:
+    if options.store is not None:
+        return options.store
+    value = settings.get("NEWSCRAWL_STORE")
+    # Until settings.py carries NEWSCRAWL_STORE, its absence means the default.
+    return DEFAULT_STORE if value is None else value
+
+
+def _open_store(options: argparse.Namespace, settings: Any) -> CorpusStore:
+    url = store_url(options, settings)
+    if not url:
+        raise CorpusError("the corpus store is off (NEWSCRAWL_STORE is empty): give --store URL")
+    return CorpusStore.open(url)
+
+
+def project_settings():
+    """The project's settings as ``scrapy`` finds them; newscrawl's own outside a project.
+
+    Outside a folder with ``scrapy.cfg`` Scrapy would fall back to its bare defaults, and an
+    export would then not be written with the feeds' options (UTF-8 JSON among them).
+    """
+    from scrapy.utils.conf import init_env
+    from scrapy.utils.project import ENVVAR, get_project_settings
+
+    init_env()
+    os.environ.setdefault(ENVVAR, "newscrawl.settings")
+    return get_project_settings()
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(prog="newscrawl", description="Work with the newscrawl corpus.")
+    parser.add_argument(
+        "--store", metavar="URL", help="database URL (default: the NEWSCRAWL_STORE setting)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (summary, add_arguments, _run) in COMMANDS.items():
+        add_arguments(commands.add_parser(name, help=summary, description=summary))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="newscrawl: %(message)s")
+    settings = project_settings()
+    run = COMMANDS[options.command][2]
+    try:
+        return run(options, settings)
+    except UsageError as exc:
+        print(f"newscrawl {options.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (CorpusError, OSError, ValueError, SQLAlchemyError) as exc:
+        text = first_line(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
+        message = " ".join(text.split()) or type(exc).__name__
+        print(f"newscrawl {options.command}: error: {message}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"newscrawl {options.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

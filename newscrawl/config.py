@@ -1,0 +1,391 @@
+"""Every setting and spider argument, checked in one place before anything is opened.
+
+``SETTINGS`` and ``ARGUMENTS`` are the table: a name -> its parser and the form a message
+asks for. ``ConfigAddon`` (first in ``ADDONS``) checks every setting of the table before
+the run lock is taken, the run folder made or the state opened; the spider reads its
+arguments through ``spider_arguments``. A value the table refuses is a ``ConfigError``:
+``scrapy crawl`` (``newscrawl.commands.crawl``) prints its one line and exits 2. Components
+built afterwards read values that already passed (the few parsed ones, ``since`` say,
+through this module).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Mapping
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.settings import BaseSettings
+
+from newscrawl import defaults
+from newscrawl.feeds.exporters import CSV_STYLES
+from newscrawl.incremental.revisit import SINCE_FORMS, parse_duration, parse_refresh, parse_since
+from newscrawl.incremental.state import STATE_FILE
+
+
+class ConfigError(ValueError):
+    """A setting or argument with a value the crawl cannot use; the message is one line."""
+
+
+class Refused(ValueError):
+    """A parser's refusal whose text tells the user more than the expected form does."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    parse: Callable[[Any], Any]
+    """Raises ValueError (or TypeError) for a value it refuses; returns the value to use."""
+    expected: str
+    """The form a user should give, quoted in the message."""
+
+
+# --- parsers -----------------------------------------------------------------------------
+
+
+def _bool(value: Any) -> bool:
+    # Exactly what the components' getbool accepts: True/False, "true"/"false", 0/1.
+    return BaseSettings({"value": value}).getbool("value")
+
+
+def _number(kind: type, low: float | None = None) -> Callable[[Any], Any]:
+    def parse(value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(value)
+        number = kind(str(value).strip()) if isinstance(value, str) else kind(value)
+        if number != number or (low is not None and number < low):  # NaN, or too small
+            raise ValueError(value)
+        return number
+
+    return parse
+
+
+def _list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list | tuple):
+        return [str(part) for part in value]
+    raise ValueError(value)
+
+
+def _choice(*names: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if value not in names:
+            raise ValueError(value)
+        return value
+
+    return parse
+
+
+def _duration(value: Any) -> Any:
+    if parse_duration(value).total_seconds() < 0:
+        raise ValueError(value)
+    return value
+
+
+def _existing_paths(value: Any) -> list[str]:
+    paths = _list(value)
+    for path in paths:
+        if not Path(path).expanduser().exists():
+            raise Refused(f"{path} does not exist")
+    return paths
+
+
+def _folder(value: Any) -> Path:
+    """A folder that exists or can be made, and can be written to."""
+    path = Path(str(value)).expanduser()
+    if path.exists() and not path.is_dir():
+        raise Refused(f"{path} is not a folder")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not _writable(existing):
+        raise Refused(f"{existing} is read-only")
+    return path
+
+
+def _writable(path: Path) -> bool:
+    # os.access says yes to root even on a read-only mount; statvfs tells that case.
+    try:
+        read_only = os.statvfs(path).f_flag & os.ST_RDONLY
+    except OSError:
+        return False
+    return not read_only and os.access(path, os.W_OK)
+
+
+def _redis_url(value: Any) -> str:
+    text = str(value or "")
+    if text and urlsplit(text).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(value)
+    return text
+
+
+def _any(value: Any) -> Any:
+    return value
+
+
+def _webhook(value: Any) -> str:
+    text = str(value or "")
+    if text and urlsplit(text).scheme not in ("http", "https"):
+        raise ValueError(value)
+    return text
+
+
+def _share(value: Any) -> float:
+    share = _number(float, 0)(value)
+    if share > 1:
+        raise ValueError(value)
+    return share
+
+
+def _coverage(value: Any) -> dict[str, float]:
+    # A dict in settings.py, JSON text on a command line: {"body": 0.9}.
+    table = json.loads(value) if isinstance(value, str) else dict(value)
+    if not isinstance(table, dict):
+        raise ValueError(value)
+    return {str(name): _share(share) for name, share in table.items()}
+
+
+_BOOL = Rule(_bool, "True or False")
+_COUNT = Rule(_number(int, 0), "a whole number, 0 or more")
+_POSITIVE = Rule(_number(int, 1), "a whole number, 1 or more")
+_SECONDS = Rule(_number(float, 0), "a number of seconds, 0 or more")
+_HOSTS = Rule(_list, "comma-separated host names")
+_DURATION = Rule(_duration, "a duration: 48 (hours), 48h, 30m or 2d")
+_INTERVAL = Rule(_number(float, 0.001), "a number of seconds, more than 0")
+_SHARE = Rule(_share, "a share between 0 and 1, e.g. 0.95")
+
+# Scrapy's own settings that a newscrawl user sets on the command line, and every setting of
+# newscrawl/settings.py (a test checks that none is missing).
+SETTINGS: dict[str, Rule] = {
+    "DEPTH_LIMIT": Rule(_number(int, 0), "a whole number of article hops, 0 or more"),
+    "DOWNLOAD_DELAY": _SECONDS,
+    "DOWNLOAD_TIMEOUT": _INTERVAL,
+    "DOWNLOAD_MAXSIZE": Rule(_number(int, 0), "a number of bytes, 0 or more (0 = no limit)"),
+    "DOWNLOAD_WARNSIZE": Rule(_number(int, 0), "a number of bytes, 0 or more (0 = no warning)"),
+    "DOWNLOAD_FAIL_ON_DATALOSS": _BOOL,
+    "CONCURRENT_REQUESTS": _POSITIVE,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": _POSITIVE,
+    "RETRY_ENABLED": _BOOL,
+    "RETRY_TIMES": _COUNT,
+    "ROBOTSTXT_OBEY": _BOOL,
+    "AUTOTHROTTLE_ENABLED": _BOOL,
+    "CLOSESPIDER_ITEMCOUNT": _COUNT,
+    "CLOSESPIDER_PAGECOUNT": _COUNT,
+    "CLOSESPIDER_TIMEOUT": _SECONDS,
+    "CLOSESPIDER_ERRORCOUNT": _COUNT,
+    "MAX_IDLE_TIME_BEFORE_CLOSE": _SECONDS,
+    "SCHEDULER_PERSIST": _BOOL,
+    "NEWSCRAWL_CONTACT_URL": Rule(str, "a URL"),
+    "NEWSCRAWL_MAX_PAGES": Rule(_number(int, 1), "a whole number of listing pages, 1 or more"),
+    "NEWSCRAWL_SITE_HOSTS": _HOSTS,
+    "NEWSCRAWL_ARCHIVE": Rule(lambda v: str(_folder(v)) if v else v, "a folder for WARC files"),
+    "NEWSCRAWL_ARCHIVE_MAX_SIZE": Rule(_number(int, 1), "a number of bytes, 1 or more"),
+    "NEWSCRAWL_ARCHIVE_PREFIX": Rule(str, "a file name prefix"),
+    "NEWSCRAWL_REPLAY": Rule(_existing_paths, "existing WARC files or folders, comma-separated"),
+    "NEWSCRAWL_REPLAY_PARTIAL": _BOOL,
+    "NEWSCRAWL_FEEDS_ENABLED": _BOOL,
+    "NEWSCRAWL_FEEDS_DIR": Rule(str, "a folder that can be written to"),
+    "NEWSCRAWL_CSV_STYLE": Rule(_choice(*CSV_STYLES), " or ".join(CSV_STYLES)),
+    "NEWSCRAWL_STATE_DIR": Rule(str, "a folder that can be written to"),
+    "NEWSCRAWL_INCREMENTAL": _BOOL,
+    "NEWSCRAWL_REVISIT_WINDOW": _DURATION,
+    "NEWSCRAWL_REVISIT_EVERY": _DURATION,
+    "NEWSCRAWL_STOP_TIMEOUT": Rule(_number(float, 0), "a number of seconds, 0 or more (0 = wait)"),
+    "NEWSCRAWL_SSRF_GUARD": _BOOL,
+    "NEWSCRAWL_ALLOWED_HOSTS": _HOSTS,
+    "NEWSCRAWL_ALLOWED_SCHEMES": Rule(_list, "comma-separated URL schemes"),
+    "NEWSCRAWL_ROBOTS_UNREACHABLE_ALLOW": _BOOL,
+    "NEWSCRAWL_RETRY_BACKOFF_BASE": _SECONDS,
+    "NEWSCRAWL_RETRY_BACKOFF_MAX": _SECONDS,
+    "NEWSCRAWL_RETRY_AFTER_MAX": _SECONDS,
+    "NEWSCRAWL_MAX_REQUESTS": Rule(_number(int, 0), "a whole number, 0 or more (0 = no cap)"),
+    "NEWSCRAWL_CHARSET_REPAIR": _BOOL,
+    "NEWSCRAWL_REDIS_URL": Rule(_redis_url, "redis://host:port/db (or rediss://, unix://)"),
+    "NEWSCRAWL_REDIS_CRAWL": Rule(str, "a crawl id"),
+    "NEWSCRAWL_REDIS_PREFIX": Rule(str, "a key prefix"),
+    "NEWSCRAWL_REDIS_LEASE": _INTERVAL,
+    "NEWSCRAWL_REDIS_POLL_INTERVAL": _INTERVAL,
+    "NEWSCRAWL_REDIS_RETRY_INTERVAL": _INTERVAL,
+    "NEWSCRAWL_REDIS_TIMEOUT": _INTERVAL,
+    "NEWSCRAWL_REDIS_STATE_WAIT": _SECONDS,
+    "NEWSCRAWL_MONITORS": _BOOL,
+    "NEWSCRAWL_MONITOR_MIN_COVERAGE": Rule(_coverage, 'field: share as JSON, e.g. {"body": 0.9}'),
+    "NEWSCRAWL_MONITOR_MIN_COMMENTS_COVERAGE": _SHARE,
+    "NEWSCRAWL_MONITOR_TOLERANCE": _COUNT,
+    "NEWSCRAWL_MONITOR_MAX_UNPARSED_DATES": _SHARE,
+    "NEWSCRAWL_MONITOR_MAX_UNKNOWN_OUTLETS": _SHARE,
+    "NEWSCRAWL_MONITOR_MAX_INVALID_RECORDS": _SHARE,
+    "NEWSCRAWL_MONITOR_MAX_FAILED_PAGES": _SHARE,
+    "NEWSCRAWL_MONITOR_MAX_RETRIES": Rule(_number(float, 0), "retries per request, 0 or more"),
+    "NEWSCRAWL_MONITOR_MAX_SPIDER_ERRORS": _COUNT,
+    "NEWSCRAWL_MONITOR_FINISH_REASONS": Rule(_list, "comma-separated finish reasons"),
+    "NEWSCRAWL_MONITOR_HISTORY_RUNS": _COUNT,
+    "NEWSCRAWL_MONITOR_HISTORY_MIN_RUNS": _COUNT,
+    "NEWSCRAWL_MONITOR_HISTORY_MIN_RATIO": _SHARE,
+    "NEWSCRAWL_NOTIFY_WEBHOOK": Rule(_webhook, "an http:// or https:// URL"),
+    "NEWSCRAWL_NOTIFY_EMAIL_TO": Rule(_list, "comma-separated e-mail addresses"),
+    "NEWSCRAWL_NOTIFY_EMAIL_FROM": Rule(str, "an e-mail address"),
+    "NEWSCRAWL_NOTIFY_SMTP_HOST": Rule(str, "a host name"),
+    "NEWSCRAWL_NOTIFY_SMTP_PORT": Rule(_number(int, 1), "a port number"),
+    "NEWSCRAWL_NOTIFY_SMTP_USER": Rule(str, "a user name"),
+    "NEWSCRAWL_NOTIFY_SMTP_PASSWORD": Rule(str, "a password"),
+    "NEWSCRAWL_NOTIFY_SMTP_STARTTLS": _BOOL,
+    "NEWSCRAWL_NOTIFY_TIMEOUT": _INTERVAL,
+}
+# Read from the settings by Scrapy and the add-ons, not values a user types.
+NOT_USER_VALUES = {"FEED_EXPORTERS"}
+# "-s NAME=" means the default for these, as their components read them.
+EMPTY_IS_DEFAULT = {"NEWSCRAWL_FEEDS_DIR", "NEWSCRAWL_STATE_DIR"}
+
+
+def _start_urls(value: Any) -> list[str] | None:
+    if value is None:
+        return None  # not given: the site's default listings
+    urls = _list(value)
+    if not urls:
+        raise Refused("it is empty")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https"):
+            raise Refused(f"{url[:80]!r} is refused: only http:// and https:// URLs are crawled")
+        if not parts.hostname:
+            raise Refused(f"{url[:80]!r} has no host")
+    return urls
+
+
+def _max_pages(value: Any) -> int | None:
+    return None if value is None else _number(int, 1)(value)
+
+
+def _since(value: Any) -> datetime | None:
+    return parse_since(value)
+
+
+ARGUMENTS: dict[str, Rule] = {
+    "start_urls": Rule(_start_urls, "listing or article URLs, comma-separated, http(s) only"),
+    "max_pages": Rule(_max_pages, "a whole number of listing pages, 1 or more"),
+    "since": Rule(_since, SINCE_FORMS),
+    "refresh": Rule(parse_refresh, "all"),
+}
+
+
+# --- checking ------------------------------------------------------------------------------
+
+
+def _refuse(label: str, value: Any, rule: Rule, exc: Exception) -> ConfigError:
+    why = f" ({exc})" if isinstance(exc, Refused) else ""
+    return ConfigError(f"{label}={value!r}{why}: expected {rule.expected}")
+
+
+def parse_setting(settings: Any, name: str) -> Any:
+    """The value of setting ``name``, checked against its rule."""
+    if name in defaults.defaults():
+        value = defaults.project_settings(settings).get(
+            name, empty_is_default=name in EMPTY_IS_DEFAULT
+        )
+    else:
+        value = settings.get(name)
+    rule = SETTINGS[name]
+    try:
+        return rule.parse(value)
+    except (ValueError, TypeError) as exc:
+        raise _refuse(f"-s {name}", value, rule, exc) from None
+
+
+def spider_arguments(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The spider's arguments parsed; an unknown name is refused (a typo would be ignored)."""
+    unknown = sorted(
+        name for name in given if name not in ARGUMENTS and not name.startswith("_")
+    )  # scrapyd adds -a _job=...
+    if unknown:
+        raise ConfigError(
+            f"-a {unknown[0]}: unknown argument; expected one of {', '.join(ARGUMENTS)}"
+        )
+    parsed = {}
+    for name, rule in ARGUMENTS.items():
+        value = given.get(name)
+        try:
+            parsed[name] = rule.parse(value)
+        except (ValueError, TypeError) as exc:
+            raise _refuse(f"-a {name}", value, rule, exc) from None
+    return parsed
+
+
+def check_settings(settings: Any, *, uses_state: bool) -> None:
+    """Every setting of the table, then the folders and the crawl state the run would use."""
+    value = {name: parse_setting(settings, name) for name in SETTINGS}
+    if not settings.getdict("FEEDS") and value["NEWSCRAWL_FEEDS_ENABLED"]:
+        _usable_folder("NEWSCRAWL_FEEDS_DIR", value["NEWSCRAWL_FEEDS_DIR"])
+    # A shared store (distributed mode) has no local state folder and no run lock.
+    if uses_state and not value["NEWSCRAWL_REDIS_URL"]:
+        state_dir = _usable_folder("NEWSCRAWL_STATE_DIR", value["NEWSCRAWL_STATE_DIR"])
+        if value["NEWSCRAWL_INCREMENTAL"]:  # else the state is left alone
+            check_state(state_dir / STATE_FILE)
+
+
+def _usable_folder(name: str, value: str) -> Path:
+    try:
+        return Path(_folder(value))
+    except ValueError as exc:
+        raise _refuse(f"-s {name}", value, SETTINGS[name], exc) from None
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_state(path: Path) -> None:
+    """A state file the run can use: absent (a first run), or a writable SQLite database.
+
+    A 0-byte file is refused, not taken as a fresh start: it is what a crashed or truncated
+    copy leaves, and a fresh start would emit every article again.
+    """
+    label = f"-s NEWSCRAWL_STATE_DIR: {path}"
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise ConfigError(f"{label} is a folder; expected the crawl state file")
+    size = path.stat().st_size
+    if size == 0:
+        raise ConfigError(
+            f"{label} is empty (0 bytes: a crashed or truncated copy?); expected a crawl "
+            "state: restore it, or delete it to start afresh (every article is emitted again)"
+        )
+    with open(path, "rb") as stream:
+        magic = stream.read(len(SQLITE_MAGIC))
+    if magic != SQLITE_MAGIC:
+        raise ConfigError(f"{label} is not a SQLite database; expected a crawl state file")
+    if not _writable(path.parent) or not _file_writable(path):
+        raise ConfigError(f"{label} is read-only; expected a state the crawl can update")
+    try:
+        # immutable: a look that takes no lock and leaves no -wal/-shm file behind.
+        uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+        with closing(sqlite3.connect(uri, uri=True)) as db:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(f"{label} is damaged ({exc}); expected a crawl state file") from None
+
+
+def _file_writable(path: Path) -> bool:
+    return _writable(path.parent) and os.access(path, os.W_OK)
+
+
+class ConfigAddon:
+    """First in ``ADDONS``: refuses a bad setting before any other add-on writes anything."""
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ConfigAddon:
+        return cls(crawler)
+
+    def update_settings(self, settings: Any) -> None:
+        uses_state = bool(getattr(self.crawler.spidercls, "incremental_state", False))
+        check_settings(settings, uses_state=uses_state)

@@ -1,0 +1,403 @@
+"""The corpus store: what the crawl (and ``newscrawl reparse``) writes a run's versions with.
+
+    store = CorpusStore.open("sqlite:///data/corpus.sqlite3")
+    store.begin_run(run_id)
+    store.add(run_id, article)            # per item; staged in batches
+    store.commit_run(run_id)              # every version of the run visible at once
+
+A run's items are *staged* (``staged_versions``) as they come and turned into versions in
+one transaction by ``commit_run``. A run killed before that shows nothing; its staged rows
+are discarded by the next ``open`` once its owner is known dead: on PostgreSQL a run holds
+a session advisory lock that dies with its connection; on SQLite (one machine) its owner
+pid must be gone. Commit the store *before* the crawl state: a run killed in between is
+fetched again by the next run, whose versions then match the stored ones and add nothing.
+
+Versions: a staged record becomes a new version only when its ``record_hash`` differs from
+the article's latest stored version, and is skipped when the same record was stored before
+under the same version number (a run committed twice) or from the same WARC record
+(``reparse`` run twice). Its number is the crawl's ``version``, raised past the latest
+stored one when that is taken. Article rows are locked (``SELECT ... FOR UPDATE``, in key
+order) before their versions are read, so concurrent PostgreSQL writers serialise per
+article: no duplicate, no lost version; the unique (article_key, version) constraint and
+``ON CONFLICT DO NOTHING`` inserts are the last guard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, inspect, select, update
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from newscrawl.corpus import records as rec
+from newscrawl.corpus import schema as s
+from newscrawl.corpus.engine import (
+    CorpusError,
+    display,
+    first_line,
+    make_engine,
+    parse_store_url,
+)
+from newscrawl.corpus.versions import commit_articles
+
+BATCH_SIZE = 200
+KEYS_PER_COMMIT_STEP = 500
+# Any constant: the lock under which a PostgreSQL store is created or migrated.
+MIGRATION_LOCK = 0x6E657773  # "news"
+RUNNING, COMMITTED, DISCARDED = "running", "committed", "discarded"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _lock_key(run_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:8], "big", signed=True)
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _pid_alive(owner: str) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another machine's run: only it can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
+def _unlock(lock: Connection | None, key: int) -> None:
+    """Free a run's advisory lock: closing alone would hand the session, lock and all, back
+    to the pool."""
+    if lock is None:
+        return
+    try:
+        lock.scalar(select(func.pg_advisory_unlock(key)))
+        lock.commit()
+        lock.close()
+    except SQLAlchemyError:
+        lock.invalidate()  # the session (and its lock) is ended instead
+
+
+def _chunks(values: list, size: int) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+@dataclass
+class _ActiveRun:
+    seq: Iterator[int]
+    buffer: list[dict] = field(default_factory=list)
+    lock: Connection | None = None
+    key: int = 0
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    run_id: str
+    staged: int
+    added: int
+
+
+class CorpusStore:
+    def __init__(self, engine: Engine, name: str, batch_size: int = BATCH_SIZE):
+        self.engine = engine
+        self.name = name
+        self.batch_size = batch_size
+        self.dialect = engine.dialect.name
+        self._runs: dict[str, _ActiveRun] = {}
+
+    # --- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str, *, discard_stale: bool = True, **kwargs: Any) -> CorpusStore:
+        """Open (creating or migrating) the store at ``url``; CorpusError when it cannot."""
+        parsed = parse_store_url(url)
+        engine = make_engine(parsed)
+        # Named as the user wrote it (the driver is added internally), password hidden.
+        store = cls(engine, display(make_url(url)), **kwargs)
+        try:
+            store._migrate()
+            if discard_stale:
+                store.discard_stale_runs()
+        except CorpusError:
+            engine.dispose()
+            raise
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise CorpusError(
+                f"cannot open the corpus store {store.name}: {first_line(exc)}"
+            ) from None
+        return store
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            connection.execution_options(write=write)
+            with connection.begin():
+                yield connection
+
+    def _migrate(self) -> None:
+        with self.transaction() as connection:
+            if self.dialect == "postgresql":
+                connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+            current = self._schema_version(connection)
+            if current > s.SCHEMA_VERSION:
+                raise CorpusError(
+                    f"the corpus store {self.name} has schema version {current}, newer than "
+                    f"this newscrawl's ({s.SCHEMA_VERSION}): upgrade newscrawl to use it"
+                )
+            for step in s.MIGRATIONS[current:]:
+                step(connection)
+            if current < s.SCHEMA_VERSION:
+                connection.execute(delete(s.corpus_meta).where(s.corpus_meta.c.key == "schema"))
+                connection.execute(
+                    s.corpus_meta.insert(), {"key": "schema", "value": str(s.SCHEMA_VERSION)}
+                )
+
+    def _schema_version(self, connection: Connection) -> int:
+        tables = set(inspect(connection).get_table_names())
+        if "corpus_meta" not in tables:
+            if tables:
+                raise CorpusError(
+                    f"{self.name} is not a newscrawl corpus (it has tables "
+                    f"{', '.join(sorted(tables)[:5])} but no corpus_meta)"
+                )
+            return 0
+        value = connection.scalar(
+            select(s.corpus_meta.c.value).where(s.corpus_meta.c.key == "schema")
+        )
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise CorpusError(f"{self.name}: unreadable schema version {value!r}") from None
+
+    def schema_version(self) -> int:
+        with self.transaction(write=False) as connection:
+            return self._schema_version(connection)
+
+    def close(self) -> None:
+        for run in self._runs.values():
+            _unlock(run.lock, run.key)
+        self._runs.clear()
+        self.engine.dispose()
+
+    def __enter__(self) -> CorpusStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- runs ----------------------------------------------------------------------------
+
+    def begin_run(self, run_id: str, *, kind: str = "crawl", info: dict | None = None) -> None:
+        """Start staging versions under ``run_id`` (a new id, or a running run taken over)."""
+        lock = None
+        key = _lock_key(run_id)
+        if self.dialect == "postgresql":
+            # Held for the run's life: a killed run's lock dies with its connection.
+            lock = self.engine.connect()
+            taken = lock.scalar(select(func.pg_try_advisory_lock(key)))
+            lock.commit()
+            if not taken:
+                lock.close()
+                raise CorpusError(f"run {run_id} is being written by another process")
+        try:
+            with self.transaction() as connection:
+                known = connection.execute(
+                    select(s.runs.c.status).where(s.runs.c.run_id == run_id)
+                ).one_or_none()
+                if known is not None and known.status != RUNNING:
+                    raise CorpusError(f"run {run_id} is already {known.status}")
+                if known is None:
+                    connection.execute(
+                        s.runs.insert(),
+                        {
+                            "run_id": run_id,
+                            "kind": kind,
+                            "status": RUNNING,
+                            "started": _now(),
+                            "owner": _owner(),
+                            "lock_key": key,
+                            "staged": 0,
+                            "info": info or {},
+                        },
+                    )
+                    start = 0
+                else:
+                    connection.execute(
+                        update(s.runs).where(s.runs.c.run_id == run_id).values(owner=_owner())
+                    )
+                    start = 1 + (
+                        connection.scalar(
+                            select(func.max(s.staged_versions.c.seq)).where(
+                                s.staged_versions.c.run_id == run_id
+                            )
+                        )
+                        or 0
+                    )
+        except BaseException:
+            _unlock(lock, key)
+            raise
+        self._runs[run_id] = _ActiveRun(seq=itertools.count(start), lock=lock, key=key)
+
+    def _active(self, run_id: str) -> _ActiveRun:
+        try:
+            return self._runs[run_id]
+        except KeyError:
+            raise CorpusError(f"run {run_id} was not begun by this store") from None
+
+    def add(
+        self,
+        run_id: str,
+        article: Any,
+        *,
+        warc_file: str | None = None,
+        warc_offset: int | None = None,
+    ) -> None:
+        """Stage one item (an Article or its plain dict) of the run; written in batches."""
+        run = self._active(run_id)
+        record = rec.as_record(article)
+        run.buffer.append(
+            {
+                "run_id": run_id,
+                "seq": next(run.seq),
+                "article_key": rec.key_of(record),
+                "record": record,
+                "warc_file": warc_file,
+                "warc_offset": warc_offset,
+            }
+        )
+        if len(run.buffer) >= self.batch_size:
+            self.flush(run_id)
+
+    def flush(self, run_id: str) -> None:
+        run = self._active(run_id)
+        if not run.buffer:
+            return
+        with self.transaction() as connection:
+            connection.execute(s.staged_versions.insert(), run.buffer)
+            connection.execute(
+                update(s.runs)
+                .where(s.runs.c.run_id == run_id)
+                .values(staged=s.runs.c.staged + len(run.buffer))
+            )
+        run.buffer.clear()
+
+    def commit_run(self, run_id: str) -> CommitResult:
+        """Make every staged version of the run visible, in one transaction."""
+        self.flush(run_id)
+        with self.transaction() as connection:
+            status = connection.scalar(select(s.runs.c.status).where(s.runs.c.run_id == run_id))
+            if status is None:
+                raise CorpusError(f"unknown run {run_id}")
+            if status != RUNNING:
+                raise CorpusError(f"run {run_id} is {status}: nothing to commit")
+            staged_of_run = s.staged_versions.c.run_id == run_id
+            keys = list(
+                connection.scalars(
+                    select(s.staged_versions.c.article_key)
+                    .where(staged_of_run)
+                    .group_by(s.staged_versions.c.article_key)
+                    .order_by(s.staged_versions.c.article_key)
+                )
+            )
+            staged = added = 0
+            for chunk in _chunks(keys, KEYS_PER_COMMIT_STEP):
+                rows = (
+                    connection.execute(
+                        select(s.staged_versions)
+                        .where(staged_of_run, s.staged_versions.c.article_key.in_(chunk))
+                        .order_by(s.staged_versions.c.article_key, s.staged_versions.c.seq)
+                    )
+                    .mappings()
+                    .all()
+                )
+                staged += len(rows)
+                added += commit_articles(connection, run_id, rows)
+            connection.execute(delete(s.staged_versions).where(staged_of_run))
+            connection.execute(
+                update(s.runs)
+                .where(s.runs.c.run_id == run_id)
+                .values(status=COMMITTED, finished=_now(), added=added)
+            )
+        self._release(run_id)
+        return CommitResult(run_id, staged, added)
+
+    def discard_run(self, run_id: str) -> None:
+        """Drop what a run staged; it will never commit."""
+        with self.transaction() as connection:
+            connection.execute(
+                delete(s.staged_versions).where(s.staged_versions.c.run_id == run_id)
+            )
+            connection.execute(
+                update(s.runs)
+                .where(s.runs.c.run_id == run_id, s.runs.c.status == RUNNING)
+                .values(status=DISCARDED, finished=_now())
+            )
+        self._release(run_id)
+
+    def discard_stale_runs(self) -> list[str]:
+        """Discard the staged rows of runs whose owner is dead; their ids."""
+        with self.transaction(write=False) as connection:
+            running = connection.execute(
+                select(s.runs.c.run_id, s.runs.c.owner, s.runs.c.lock_key).where(
+                    s.runs.c.status == RUNNING
+                )
+            ).all()
+        dead = [
+            run.run_id
+            for run in running
+            if run.run_id not in self._runs and not self._alive(run.owner, run.lock_key)
+        ]
+        for run_id in dead:
+            self.discard_run(run_id)
+        return dead
+
+    def _alive(self, owner: str, lock_key: int) -> bool:
+        if self.dialect != "postgresql":
+            return _pid_alive(owner)
+        with self.engine.connect() as connection:
+            free = connection.scalar(select(func.pg_try_advisory_lock(lock_key)))
+            if free:
+                connection.scalar(select(func.pg_advisory_unlock(lock_key)))
+            connection.commit()
+        return not free
+
+    def _release(self, run_id: str) -> None:
+        run = self._runs.pop(run_id, None)
+        if run is not None:
+            _unlock(run.lock, run.key)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        with self.transaction(write=False) as connection:
+            return {
+                name: connection.scalar(select(func.count()).select_from(table))
+                for name, table in (
+                    ("articles", s.articles),
+                    ("versions", s.article_versions),
+                    ("staged", s.staged_versions),
+                    ("runs", s.runs),
+                )
+            }
+
+    def execute(self, statement: Any) -> list:
+        with self.transaction(write=False) as connection:
+            return connection.execute(statement).all()
