@@ -271,9 +271,11 @@ class SqliteState:
         self._db.execute("UPDATE runs SET reason = ? WHERE run_id = ?", (reason, run_id))
 
     def set_run_figures(self, run_id: str, items: int, pages: int) -> None:
-        self._db.execute(
-            "UPDATE runs SET items = ?, pages = ? WHERE run_id = ?", (items, pages, run_id)
-        )
+        # In a transaction of its own: on a full disk it fails whole, before the commit.
+        with self._transaction():
+            self._db.execute(
+                "UPDATE runs SET items = ?, pages = ? WHERE run_id = ?", (items, pages, run_id)
+            )
 
     def stage(self, run_id: str, visit: Visit) -> None:
         self._db.execute(
