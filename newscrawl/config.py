@@ -11,6 +11,7 @@ through this module).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -129,6 +130,28 @@ def _any(value: Any) -> Any:
     return value
 
 
+def _webhook(value: Any) -> str:
+    text = str(value or "")
+    if text and urlsplit(text).scheme not in ("http", "https"):
+        raise ValueError(value)
+    return text
+
+
+def _share(value: Any) -> float:
+    share = _number(float, 0)(value)
+    if share > 1:
+        raise ValueError(value)
+    return share
+
+
+def _coverage(value: Any) -> dict[str, float]:
+    # A dict in settings.py, JSON text on a command line: {"body": 0.9}.
+    table = json.loads(value) if isinstance(value, str) else dict(value)
+    if not isinstance(table, dict):
+        raise ValueError(value)
+    return {str(name): _share(share) for name, share in table.items()}
+
+
 _BOOL = Rule(_bool, "True or False")
 _COUNT = Rule(_number(int, 0), "a whole number, 0 or more")
 _POSITIVE = Rule(_number(int, 1), "a whole number, 1 or more")
@@ -136,6 +159,7 @@ _SECONDS = Rule(_number(float, 0), "a number of seconds, 0 or more")
 _HOSTS = Rule(_list, "comma-separated host names")
 _DURATION = Rule(_duration, "a duration: 48 (hours), 48h, 30m or 2d")
 _INTERVAL = Rule(_number(float, 0.001), "a number of seconds, more than 0")
+_SHARE = Rule(_share, "a share between 0 and 1, e.g. 0.95")
 
 # Scrapy's own settings that a newscrawl user sets on the command line, and every setting of
 # newscrawl/settings.py (a test checks that none is missing).
@@ -195,6 +219,29 @@ SETTINGS: dict[str, Rule] = {
         _number(float, 0), "requests per second per host, 0 or more (0 = from DOWNLOAD_DELAY)"
     ),
     "NEWSCRAWL_LEASE_AHEAD": _INTERVAL,
+    "NEWSCRAWL_MONITORS": _BOOL,
+    "NEWSCRAWL_MONITOR_MIN_COVERAGE": Rule(_coverage, 'field: share as JSON, e.g. {"body": 0.9}'),
+    "NEWSCRAWL_MONITOR_MIN_COMMENTS_COVERAGE": _SHARE,
+    "NEWSCRAWL_MONITOR_TOLERANCE": _COUNT,
+    "NEWSCRAWL_MONITOR_MAX_UNPARSED_DATES": _SHARE,
+    "NEWSCRAWL_MONITOR_MAX_UNKNOWN_OUTLETS": _SHARE,
+    "NEWSCRAWL_MONITOR_MAX_INVALID_RECORDS": _SHARE,
+    "NEWSCRAWL_MONITOR_MAX_FAILED_PAGES": _SHARE,
+    "NEWSCRAWL_MONITOR_MAX_RETRIES": Rule(_number(float, 0), "retries per request, 0 or more"),
+    "NEWSCRAWL_MONITOR_MAX_SPIDER_ERRORS": _COUNT,
+    "NEWSCRAWL_MONITOR_FINISH_REASONS": Rule(_list, "comma-separated finish reasons"),
+    "NEWSCRAWL_MONITOR_HISTORY_RUNS": _COUNT,
+    "NEWSCRAWL_MONITOR_HISTORY_MIN_RUNS": _COUNT,
+    "NEWSCRAWL_MONITOR_HISTORY_MIN_RATIO": _SHARE,
+    "NEWSCRAWL_NOTIFY_WEBHOOK": Rule(_webhook, "an http:// or https:// URL"),
+    "NEWSCRAWL_NOTIFY_EMAIL_TO": Rule(_list, "comma-separated e-mail addresses"),
+    "NEWSCRAWL_NOTIFY_EMAIL_FROM": Rule(str, "an e-mail address"),
+    "NEWSCRAWL_NOTIFY_SMTP_HOST": Rule(str, "a host name"),
+    "NEWSCRAWL_NOTIFY_SMTP_PORT": Rule(_number(int, 1), "a port number"),
+    "NEWSCRAWL_NOTIFY_SMTP_USER": Rule(str, "a user name"),
+    "NEWSCRAWL_NOTIFY_SMTP_PASSWORD": Rule(str, "a password"),
+    "NEWSCRAWL_NOTIFY_SMTP_STARTTLS": _BOOL,
+    "NEWSCRAWL_NOTIFY_TIMEOUT": _INTERVAL,
 }
 # Read from the settings by Scrapy and the add-ons, not values a user types.
 NOT_USER_VALUES = {"FEED_EXPORTERS"}

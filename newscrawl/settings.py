@@ -202,3 +202,69 @@ NEWSCRAWL_LEASE_AHEAD = 1.0
 # for this many seconds (0 = wait for work for ever).
 SCHEDULER_PERSIST = True
 MAX_IDLE_TIME_BEFORE_CLOSE = 10
+
+# --- Monitors, alerts and the run report (newscrawl/monitors/; README "Monitoring") --------
+# Checked at the end of every run: a run whose monitors fail exits 3 and notifies. The
+# coverage minimums come from every record of the parser fixtures, of the end-to-end test
+# site and of the bundled sample: all have a title, body, published, outlet and lead, and
+# every page showing comments yields some. Real video pages can carry a player and no text
+# paragraph, hence body and lead a little lower.
+EXTENSIONS = {"newscrawl.monitors.extension.MonitorsExtension": 100}
+# False: no validation stats, no monitors, no notification, no report.
+NEWSCRAWL_MONITORS = True
+# Least share of the run's article pages whose record has the field non-empty (a page that
+# was not an article counts as a record without it). NEWSCRAWL_MONITOR_MIN_COVERAGE_BODY=0.8
+# on a command line beats this dict for one field.
+NEWSCRAWL_MONITOR_MIN_COVERAGE = {
+    "title": 0.99,
+    "published": 0.99,
+    "outlet": 0.98,
+    "body": 0.95,
+    "lead": 0.90,
+}
+# Least share of the records whose page shows comments (comment_count > 0) that got some.
+NEWSCRAWL_MONITOR_MIN_COMMENTS_COVERAGE = 0.90
+# Records (or dates, outlets, pages) a rate monitor forgives whatever the share: one odd
+# page never fails a small incremental run on its own.
+NEWSCRAWL_MONITOR_TOLERANCE = 1
+# Most unreadable dates (newscrawl/dates/unparsed) per record.
+NEWSCRAWL_MONITOR_MAX_UNPARSED_DATES = 0.02
+# Most outlets outside the alias table (newscrawl/outlets/unknown) per record: a few are
+# expected (the table grows from them), most of a run means the provider line moved.
+NEWSCRAWL_MONITOR_MAX_UNKNOWN_OUTLETS = 0.20
+# Most share of records breaking the JSON Schema (they are still written).
+NEWSCRAWL_MONITOR_MAX_INVALID_RECORDS = 0.01
+# Most share of pages that failed (newscrawl/failed, not_an_article included).
+NEWSCRAWL_MONITOR_MAX_FAILED_PAGES = 0.10
+# Most retries (retry/count) per request sent.
+NEWSCRAWL_MONITOR_MAX_RETRIES = 0.20
+# Most exceptions raised in callbacks (spider_exceptions/count) plus item errors.
+NEWSCRAWL_MONITOR_MAX_SPIDER_ERRORS = 0
+# Finish reasons that are a normal end; any other (an error count, memory...) fails.
+# "shutdown" is a stop on request (SIGTERM, Ctrl-C): what was fetched is saved and the rest
+# comes next run, so it exits 0 and is not compared with the history.
+NEWSCRAWL_MONITOR_FINISH_REASONS = [
+    "finished",
+    "shutdown",
+    "closespider_itemcount",
+    "closespider_pagecount",
+    "closespider_timeout",
+]
+# The history monitor: items read (emitted + unchanged) and pages answered, against the
+# median of the last HISTORY_RUNS committed runs of the same state folder (the schedule);
+# it passes until HISTORY_MIN_RUNS exist, and fails below HISTORY_MIN_RATIO of the median.
+NEWSCRAWL_MONITOR_HISTORY_RUNS = 10
+NEWSCRAWL_MONITOR_HISTORY_MIN_RUNS = 3
+NEWSCRAWL_MONITOR_HISTORY_MIN_RATIO = 0.5
+# Notifications, sent only when monitors fail. A JSON POST (Slack incoming webhook, chat
+# bot...), and/or a plain-text e-mail (a list or a comma-separated string of addresses).
+NEWSCRAWL_NOTIFY_WEBHOOK = ""
+NEWSCRAWL_NOTIFY_EMAIL_TO: list[str] = []
+NEWSCRAWL_NOTIFY_EMAIL_FROM = "newscrawl@localhost"
+NEWSCRAWL_NOTIFY_SMTP_HOST = "localhost"
+NEWSCRAWL_NOTIFY_SMTP_PORT = 25
+NEWSCRAWL_NOTIFY_SMTP_USER = ""
+NEWSCRAWL_NOTIFY_SMTP_PASSWORD = ""
+NEWSCRAWL_NOTIFY_SMTP_STARTTLS = False
+# Seconds a notification may take per attempt (webhook and SMTP).
+NEWSCRAWL_NOTIFY_TIMEOUT = 10.0

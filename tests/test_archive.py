@@ -32,6 +32,7 @@ from newscrawl.archive.reader import ArchiveIndex, archive_files, complete_recor
 from newscrawl.archive.recover import recover
 from newscrawl.archive.replay import WarcReplayMiddleware
 from newscrawl.archive.writer import HttpExchange, RotatingWarcWriter, http_block
+from newscrawl.monitors.report import REPORT_HTML, REPORT_JSON
 from tests.support.crawl_runner import ENV, ROOT, crawl_command, crawl_in_subprocess
 from tests.support.scripted_server import ScriptedServer
 
@@ -530,9 +531,15 @@ def test_a_record_cut_anywhere_is_left_out_and_the_rest_kept(tmp_path):
 
 
 def _feeds(folder: Path) -> dict[str, list[str]]:
-    """Each feed file of a run's single folder, as its sorted lines (row order may vary)."""
+    """Each feed file of a run's single folder, as its sorted lines (row order may vary).
+
+    The run's report beside them is left out: it names the run and its timings."""
     (run,) = (folder / "boursorama").iterdir()
-    return {path.name: sorted(path.read_text("utf-8").splitlines()) for path in run.iterdir()}
+    return {
+        path.name: sorted(path.read_text("utf-8").splitlines())
+        for path in run.iterdir()
+        if path.name not in (REPORT_HTML, REPORT_JSON)
+    }
 
 
 def test_replayed_project_crawl_gives_the_live_feeds(site_server, run_crawl, tmp_path):

@@ -123,6 +123,8 @@ def test_sigterm_stops_soon_with_complete_feeds_and_the_rest_comes_next_run(hang
         "articles.jsonl",
         "comments.csv",
         "links.csv",
+        "report.html",
+        "report.json",
     ]
     stopped_ids = {item["article_id"] for item in read_jsonl(folder / "articles.jsonl")}
     assert hanging_site.stuck.article_id not in stopped_ids

@@ -38,6 +38,8 @@ from tests.support.feeds_spider import FeedTestSpider, make_article
 
 ROOT = Path(__file__).resolve().parent.parent
 FEED_NAMES = {"articles.jsonl", "articles.csv", "comments.csv", "links.csv"}
+# A site crawl's folder also holds its monitors' report (newscrawl/monitors/).
+REPORT_NAMES = {"report.html", "report.json"}
 COLUMNS = {
     "articles.csv": ARTICLE_COLUMNS,
     "comments.csv": COMMENT_COLUMNS,
@@ -520,7 +522,7 @@ def test_a_site_crawl_gives_tables_that_join_and_counts_that_match(site_server, 
     log = stats_log.read_text(encoding="utf-8")
     assert completed.returncode == 0, completed.stderr[-3000:] + log[-3000:]
     (folder,) = sorted((tmp_path / "feeds" / "boursorama").iterdir())
-    assert {p.name for p in folder.iterdir()} == FEED_NAMES
+    assert {p.name for p in folder.iterdir()} == FEED_NAMES | REPORT_NAMES
 
     records = parse_feed(folder / "articles.jsonl")
     articles = parse_feed(folder / "articles.csv")

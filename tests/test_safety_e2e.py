@@ -63,7 +63,7 @@ def _breakers() -> dict[str, callable]:
             r"(<h1[^>]*><span>).*?(</span>)", rf"\g<1>{title}\g<2>", page, count=1, flags=re.S
         )
 
-    def quote_page(page):  # an article URL answering with a quote page: a record of nulls
+    def quote_page(page):  # an article URL answering with a quote page: not an article
         return (
             "<html><head><title>CAC 40 - Cours</title></head><body><div class='c-faceplate'>"
             "<span class='c-instrument'>7 512,33</span></div></body></html>"
@@ -116,8 +116,13 @@ def test_bad_pages_end_stored_or_counted_never_a_spider_error(broken_site, broke
     assert not [key for key in stats if key.startswith("spider_exceptions")]
     assert stats.get("log_count/ERROR", 0) == 0, broken_crawl["log"][-3000:]
     stored = _by_case(broken_site, broken_crawl)
+    # A page that is not an article (the quote page) is counted failed, not emitted.
     skipped = sum(
-        v for k, v in stats.items() if k.startswith(("newscrawl/skipped/", "newscrawl/dropped/"))
+        v
+        for k, v in stats.items()
+        if k.startswith(
+            ("newscrawl/skipped/", "newscrawl/dropped/", "newscrawl/failed/not_an_article/")
+        )
     )
     assert len(stored) + skipped == len(BREAKERS), (sorted(stored), stats)
     # Records without a title are written, flagged in the log and counted.

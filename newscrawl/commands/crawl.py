@@ -2,8 +2,9 @@
 
 Scrapy's own ``crawl`` exits 0 whenever the spider started, even if every page failed or a
 feed could not be written; cron, systemd and CI need a non-zero code to alert. Exit codes
-(``newscrawl.incremental.outcome``): 0 ok or stopped on request, 1 failed, 2 bad command line, 75
-another run holds the state folder's lock.
+(``newscrawl.incremental.outcome``): 0 ok or stopped on request, 1 failed, 2 bad command line, 3
+the monitors failed (``newscrawl.monitors``; 1 wins), 75 another run holds the state folder's
+lock.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 class Command(ScrapyCrawlCommand):
     def short_desc(self) -> str:
-        return "Run a spider; exit 1 if the crawl failed, 2 on bad input, 75 if another run is on"
+        return "Run a spider; exit 1 failed, 2 bad input, 3 monitors failed, 75 another run is on"
 
     def run(self, args: list[str], opts: Any) -> None:
         if len(args) != 1:

@@ -10,6 +10,8 @@ so what one worker emitted is known to all, in this crawl and the next. The keys
 - ``articles``: hash, article id -> ArticleState as JSON;
 - ``runs``: hash, run id -> run record as JSON; each worker is one run;
 - ``staged:<run>``: hash, article id -> Visit as JSON, applied by ``commit_run``;
+- ``history``: list, capped at ``HISTORY_CAP``, of the committed runs' figures (run id,
+  items, pages) oldest first, for the history monitor; appended in the commit itself;
 - ``run-alive:<run>``: exists while the run's worker is alive. ``unfinished_runs`` lists only
   runs whose worker is gone, so a worker starting up never settles a run still going on.
 
@@ -42,6 +44,7 @@ from newscrawl.incremental.state import (
     RECOVERED,
     RUNNING,
     ArticleState,
+    RunFigures,
     RunRecord,
     Visit,
 )
@@ -49,6 +52,9 @@ from newscrawl.incremental.state import (
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# More than any NEWSCRAWL_MONITOR_HISTORY_RUNS one would use; the list never grows past it.
+HISTORY_CAP = 200
 
 
 def redis_state(crawler) -> RedisState:
@@ -95,6 +101,10 @@ class RedisState:
     def _runs(self) -> str:
         return self.base + "runs"
 
+    @property
+    def _history(self) -> str:
+        return self.base + "history"
+
     def _staged(self, run_id: str) -> str:
         return self.base + "staged:" + run_id
 
@@ -128,6 +138,15 @@ class RedisState:
     def frontier(self) -> list[tuple[str, str, int]]:
         return []  # unanswered requests stay in the crawl's Redis queue (see module doc)
 
+    def run_history(self, limit: int, exclude: str | None = None) -> list[RunFigures]:
+        """The last ``limit`` committed runs of this spider's state, oldest first."""
+        if limit <= 0:
+            return []
+        # One more than asked, in case the excluded run is among the last.
+        raws = self._call(lambda: self.client.lrange(self._history, -(limit + 1), -1))
+        runs = [RunFigures(**json.loads(raw)) for raw in raws]
+        return [run for run in runs if run.run_id != exclude][-limit:]
+
     # --- writes --------------------------------------------------------------------------
 
     def begin_run(self, run_id: str, started: str) -> None:
@@ -148,6 +167,9 @@ class RedisState:
 
     def set_run_reason(self, run_id: str, reason: str) -> None:
         self._update_run(run_id, reason=reason)
+
+    def set_run_figures(self, run_id: str, items: int, pages: int) -> None:
+        self._update_run(run_id, items=items, pages=pages)
 
     def replace_frontier(self, run_id: str, pending: dict[str, tuple[str, int]]) -> None:
         return None  # see frontier()
@@ -196,6 +218,10 @@ class RedisState:
                         pipe.hset(self._articles, mapping=merged)
                     pipe.delete(staged_key, self._alive(run_id))
                     pipe.hset(self._runs, run_id, json.dumps(run))
+                    if run.get("items") is not None and run.get("pages") is not None:
+                        figures = RunFigures(run_id, run["items"], run["pages"])
+                        pipe.rpush(self._history, _dump(figures))
+                        pipe.ltrim(self._history, -HISTORY_CAP, -1)
                     pipe.execute()
                     return len(visits)
                 except redis.WatchError:

@@ -18,6 +18,7 @@ from scrapy.extensions.feedexport import FeedExporter
 from newscrawl.feeds.addon import FeedsAddon
 from newscrawl.feeds.uri import local_path
 from newscrawl.incremental.state import DISCARDED, RECOVERED, CrawlState
+from newscrawl.monitors.checks import run_figures
 from newscrawl.normalize.clock import utc_iso, utc_now
 
 logger = logging.getLogger("newscrawl.incremental")
@@ -74,6 +75,9 @@ class RunCommit:
         finished = utc_iso(utc_now())
         if feeds_ok:
             self.store.replace_frontier(self.run_id, unanswered)
+            # Committed with the run: the history the next runs' monitors compare with.
+            figures = run_figures(self.stats.get_stats())
+            self.store.set_run_figures(self.run_id, figures.items, figures.pages)
             count = self.store.commit_run(self.run_id, finished)
             logger.info("Crawl state: committed %d article visits of run %s", count, self.run_id)
         else:

@@ -4,7 +4,8 @@
 - request bookkeeping (``ledger.RequestLedger``): what was asked for and answered;
 - versioning (``versions.Versioner``, run by ``pipeline.VersionPipeline``);
 - the commit (``commit.RunCommit``): state committed only when every feed is in place;
-- the run summary (``summary.report_run``): outcome, exit code, one log line;
+- the run summary (``summary.report_run``): outcome, exit code, one log line, with the
+  verdict of the run's judges (``runend``: the monitors);
 - the lock release (``runlock.RunLock``, taken by ``addon.IncrementalAddon``).
 """
 
@@ -23,12 +24,13 @@ from scrapy.utils.misc import load_object
 
 from newscrawl.defaults import project_settings
 from newscrawl.feeds.addon import FeedsAddon
-from newscrawl.incremental import outcome
+from newscrawl.incremental import outcome, runend
 from newscrawl.incremental.addon import IncrementalAddon
 from newscrawl.incremental.commit import RunCommit
 from newscrawl.incremental.gate import FETCH_EVERYTHING, Gate
 from newscrawl.incremental.ledger import RequestLedger
 from newscrawl.incremental.revisit import RevisitPolicy, parse_duration
+from newscrawl.incremental.runend import RunEnd
 from newscrawl.incremental.runlock import RunLock
 from newscrawl.incremental.state import CrawlState, open_state
 from newscrawl.incremental.summary import report_run
@@ -211,8 +213,16 @@ class IncrementalExtension:
         feeds = self.commit.stored_feeds
         if feeds_addon is not None and feeds_addon.published:
             feeds = [feeds_addon.final_path(path) for path in feeds]
-        self.outcome = report_run(self.stats, self.versions.counts, duration, feeds)
+        # Feeds published and state committed: the judges (monitors) see the final run,
+        # the summary line carries their verdict, the report is written, then the state
+        # closes and the lock goes (newscrawl.incremental.runend).
+        run = RunEnd(
+            self.run_id, utc_iso(self.started), duration, self.versions.counts, feeds, self.store
+        )
         try:
+            verdicts = runend.judge(self.crawler, run)
+            self.outcome = report_run(self.stats, self.versions.counts, duration, feeds, verdicts)
+            runend.announce(self.crawler, run)
             if self.store is not None:
                 # A failed article is simply unknown next time; a failed listing page
                 # hides articles that the next run must not skip by stopping early.

@@ -47,6 +47,9 @@ class _FetchEverything:
     def settled(self, request: Any) -> None:
         pass
 
+    def retry_next_run(self, request: Any) -> None:
+        pass
+
 
 FETCH_EVERYTHING = _FetchEverything()
 
@@ -113,6 +116,11 @@ class Gate:
     def settled(self, request: Any) -> None:
         """The spider's errback: a request that failed for good is not carried over."""
         self.ledger.settled(request)
+
+    def retry_next_run(self, request: Any) -> None:
+        """An answer that was not the article (a challenge page...): asked for first next
+        run, as if never answered; nothing of it is staged, so the state keeps it undone."""
+        self.ledger.unsettled(request)
 
     def _count_decision(self, decision: Decision) -> None:
         verdict = "fetch" if decision.fetch else "skip"

@@ -19,6 +19,9 @@ class RequestLedger:
     def settled(self, request: Any) -> None:
         self.answered.add(request.meta.get("article_id"))
 
+    def unsettled(self, request: Any) -> None:
+        self.answered.discard(request.meta.get("article_id"))
+
     def request_dropped(self, request: Any) -> None:
         # Refused by the duplicate filter: in distributed mode another worker already has
         # this listing page, so it is not this run's to answer.

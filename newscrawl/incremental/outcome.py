@@ -95,8 +95,9 @@ def summary_line(
     failed: int,
     duration: float,
     feeds: Iterable[str],
+    extra: Iterable[str] = (),
 ) -> str:
-    """``key=value`` pairs on one line, for grep and log search."""
+    """``key=value`` pairs on one line, for grep and log search; ``extra`` ones last."""
     parts = [
         f"status={result.status}",
         f"new={new}",
@@ -108,7 +109,15 @@ def summary_line(
     ]
     if result.problems:
         parts.append(f"problems={'; '.join(result.problems)}")
+    parts.extend(extra)
     return "newscrawl run: " + " ".join(parts)
+
+
+def final_exit_code(result: Outcome, judged: Iterable[int] = ()) -> int:
+    """The crawl's own failure wins; else the worst code of those that judged the run."""
+    if result.exit_code != EXIT_OK:
+        return result.exit_code
+    return max((code for code in judged if code), default=EXIT_OK)
 
 
 def _paths(paths: list[str]) -> str:

@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Protocol
 
 STATE_FILE = "state.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Columns added since schema 1, with their type: a state file of an earlier version gets
+# them (NULL for its old runs) when it is opened.
+_ADDED_COLUMNS = {"runs": {"items": "INTEGER", "pages": "INTEGER"}}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -41,7 +44,9 @@ CREATE TABLE IF NOT EXISTS runs (
     finished TEXT,
     status   TEXT NOT NULL,
     feeds    TEXT NOT NULL DEFAULT '[]',
-    reason   TEXT
+    reason   TEXT,
+    items    INTEGER,
+    pages    INTEGER
 );
 CREATE TABLE IF NOT EXISTS frontier (
     article_id TEXT PRIMARY KEY,
@@ -103,6 +108,15 @@ class Visit:
 
 
 @dataclass(frozen=True)
+class RunFigures:
+    """What a committed run read, for the history monitor (``newscrawl.monitors``)."""
+
+    run_id: str
+    items: int
+    pages: int
+
+
+@dataclass(frozen=True)
 class RunRecord:
     run_id: str
     started: str
@@ -135,6 +149,10 @@ class CrawlState(Protocol):
 
     def frontier(self) -> list[tuple[str, str, int]]: ...
 
+    def set_run_figures(self, run_id: str, items: int, pages: int) -> None: ...
+
+    def run_history(self, limit: int, exclude: str | None = None) -> list[RunFigures]: ...
+
     def replace_frontier(self, run_id: str, pending: dict[str, tuple[str, int]]) -> None: ...
 
     def close(self) -> None: ...
@@ -161,7 +179,15 @@ class SqliteState:
                 f"{SCHEMA_VERSION}); refusing to use it"
             )
         self._db.executescript(_SCHEMA)
+        self._add_missing_columns()
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _add_missing_columns(self) -> None:
+        for table, columns in _ADDED_COLUMNS.items():
+            have = {row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -205,6 +231,16 @@ class SqliteState:
         rows = self._db.execute("SELECT article_id, url, depth FROM frontier ORDER BY depth")
         return [tuple(row) for row in rows]
 
+    def run_history(self, limit: int, exclude: str | None = None) -> list[RunFigures]:
+        """The last ``limit`` committed runs that have figures, oldest first."""
+        rows = self._db.execute(
+            "SELECT run_id, items, pages FROM runs WHERE status IN (?, ?) AND items IS NOT NULL "
+            "AND pages IS NOT NULL AND run_id IS NOT ? ORDER BY started DESC, run_id DESC "
+            "LIMIT ?",
+            (COMMITTED, RECOVERED, exclude, max(limit, 0)),
+        ).fetchall()
+        return [RunFigures(row["run_id"], row["items"], row["pages"]) for row in reversed(rows)]
+
     def run_status(self, run_id: str) -> str | None:
         row = self._db.execute("SELECT status FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         return row[0] if row else None
@@ -233,6 +269,13 @@ class SqliteState:
 
     def set_run_reason(self, run_id: str, reason: str) -> None:
         self._db.execute("UPDATE runs SET reason = ? WHERE run_id = ?", (reason, run_id))
+
+    def set_run_figures(self, run_id: str, items: int, pages: int) -> None:
+        # In a transaction of its own: on a full disk it fails whole, before the commit.
+        with self._transaction():
+            self._db.execute(
+                "UPDATE runs SET items = ?, pages = ? WHERE run_id = ?", (items, pages, run_id)
+            )
 
     def stage(self, run_id: str, visit: Visit) -> None:
         self._db.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from newscrawl.incremental import outcome
@@ -11,9 +12,17 @@ summary_logger = logging.getLogger("newscrawl.summary")
 
 
 def report_run(
-    stats: Any, counts: dict[str, int], duration: float, feeds: list[str]
+    stats: Any,
+    counts: dict[str, int],
+    duration: float,
+    feeds: list[str],
+    verdicts: Sequence[Any] = (),
 ) -> outcome.Outcome:
-    """Judge the run from its stats, record status and exit code, log the summary line."""
+    """Judge the run from its stats, record status and exit code, log the summary line.
+
+    ``verdicts`` (``newscrawl.incremental.runend.Verdict``: the monitors') add their
+    fragment to the line and their exit code when the crawl itself did not fail.
+    """
     values = stats.get_stats()
     result = outcome.assess(values)
     line = outcome.summary_line(
@@ -24,8 +33,11 @@ def report_run(
         failed=outcome.failed_count(values),
         duration=duration,
         feeds=feeds,
+        extra=[verdict.fragment for verdict in verdicts],
     )
+    exit_code = outcome.final_exit_code(result, [verdict.exit_code for verdict in verdicts])
     stats.set_value("newscrawl/run/status", result.status)
-    stats.set_value("newscrawl/run/exit_code", result.exit_code)
-    summary_logger.log(logging.INFO if result.ok else logging.ERROR, line)
+    stats.set_value("newscrawl/run/exit_code", exit_code)
+    stats.set_value("newscrawl/run/summary", line)
+    summary_logger.log(logging.INFO if exit_code == outcome.EXIT_OK else logging.ERROR, line)
     return result

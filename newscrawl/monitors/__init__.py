@@ -1,6 +1,9 @@
 """Know when a crawl goes wrong: record validation, end-of-run monitors, alerts, reports.
 
-What the end of a run calls (phase 2 wires it into the crawl):
+In a crawl, ``extension.MonitorsExtension`` (in ``EXTENSIONS``) does all of it: each record
+written is validated and tallied, and at the end of the run (``newscrawl.incremental.runend``)
+the monitors run, notify on failure, give the summary line and exit code their verdict and
+write the report. The same pieces, for a test or a script:
 
 - ``RecordsTally().add(record_dict)`` for each record written (returns its schema errors,
   to count as ``newscrawl/validation/<field>/<kind>``);
@@ -8,7 +11,7 @@ What the end of a run calls (phase 2 wires it into the crawl):
   failed_actions=notification_actions(settings), context={...})`` -> ``MonitorsResult``
   (``.exit_code`` is ``EXIT_MONITORS_FAILED`` = 3 on failure, ``.summary_fragment()``);
 - ``write_report(run_folder, report_data(run, stats, tally, result, slowest))`` and
-  ``write_index(feeds_root)``.
+  ``write_index(feeds_root)`` (the ``newscrawl report`` command: ``command``).
 """
 
 from newscrawl.monitors.checks import Check, MonitorConfig, PastRun, RunFigures, run_figures

@@ -14,10 +14,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from newscrawl.monitors import defaults
+from newscrawl.defaults import defaults as project_defaults
 from newscrawl.monitors.records import COVERAGE_FIELDS, RecordsTally
 
 Figure = float | int | str | None
+
+# The defaults are settings.py's (written there once); a MonitorConfig() built in a test
+# or a script gets the same values as a crawl.
+_DEFAULTS = project_defaults()
 
 
 @dataclass(frozen=True)
@@ -65,24 +69,24 @@ def run_figures(stats: Mapping[str, Any]) -> RunFigures:
 
 @dataclass(frozen=True)
 class MonitorConfig:
-    enabled: bool = defaults.NEWSCRAWL_MONITORS
+    enabled: bool = _DEFAULTS["NEWSCRAWL_MONITORS"]
     min_coverage: Mapping[str, float] = field(default_factory=dict)
     """Per field; a field it does not name keeps its default."""
-    min_comments_coverage: float = defaults.NEWSCRAWL_MONITOR_MIN_COMMENTS_COVERAGE
-    tolerance: int = defaults.NEWSCRAWL_MONITOR_TOLERANCE
-    max_unparsed_dates: float = defaults.NEWSCRAWL_MONITOR_MAX_UNPARSED_DATES
-    max_unknown_outlets: float = defaults.NEWSCRAWL_MONITOR_MAX_UNKNOWN_OUTLETS
-    max_invalid_records: float = defaults.NEWSCRAWL_MONITOR_MAX_INVALID_RECORDS
-    max_failed_pages: float = defaults.NEWSCRAWL_MONITOR_MAX_FAILED_PAGES
-    max_retries: float = defaults.NEWSCRAWL_MONITOR_MAX_RETRIES
-    max_spider_errors: int = defaults.NEWSCRAWL_MONITOR_MAX_SPIDER_ERRORS
-    finish_reasons: tuple[str, ...] = tuple(defaults.NEWSCRAWL_MONITOR_FINISH_REASONS)
-    history_runs: int = defaults.NEWSCRAWL_MONITOR_HISTORY_RUNS
-    history_min_runs: int = defaults.NEWSCRAWL_MONITOR_HISTORY_MIN_RUNS
-    history_min_ratio: float = defaults.NEWSCRAWL_MONITOR_HISTORY_MIN_RATIO
+    min_comments_coverage: float = _DEFAULTS["NEWSCRAWL_MONITOR_MIN_COMMENTS_COVERAGE"]
+    tolerance: int = _DEFAULTS["NEWSCRAWL_MONITOR_TOLERANCE"]
+    max_unparsed_dates: float = _DEFAULTS["NEWSCRAWL_MONITOR_MAX_UNPARSED_DATES"]
+    max_unknown_outlets: float = _DEFAULTS["NEWSCRAWL_MONITOR_MAX_UNKNOWN_OUTLETS"]
+    max_invalid_records: float = _DEFAULTS["NEWSCRAWL_MONITOR_MAX_INVALID_RECORDS"]
+    max_failed_pages: float = _DEFAULTS["NEWSCRAWL_MONITOR_MAX_FAILED_PAGES"]
+    max_retries: float = _DEFAULTS["NEWSCRAWL_MONITOR_MAX_RETRIES"]
+    max_spider_errors: int = _DEFAULTS["NEWSCRAWL_MONITOR_MAX_SPIDER_ERRORS"]
+    finish_reasons: tuple[str, ...] = tuple(_DEFAULTS["NEWSCRAWL_MONITOR_FINISH_REASONS"])
+    history_runs: int = _DEFAULTS["NEWSCRAWL_MONITOR_HISTORY_RUNS"]
+    history_min_runs: int = _DEFAULTS["NEWSCRAWL_MONITOR_HISTORY_MIN_RUNS"]
+    history_min_ratio: float = _DEFAULTS["NEWSCRAWL_MONITOR_HISTORY_MIN_RATIO"]
 
     def __post_init__(self):
-        coverage = {**defaults.NEWSCRAWL_MONITOR_MIN_COVERAGE, **self.min_coverage}
+        coverage = {**_DEFAULTS["NEWSCRAWL_MONITOR_MIN_COVERAGE"], **self.min_coverage}
         object.__setattr__(self, "min_coverage", coverage)
 
     @classmethod
@@ -90,8 +94,11 @@ class MonitorConfig:
         """From Scrapy ``Settings`` or any mapping; a name it lacks keeps its default."""
 
         def get(name: str, convert: Callable[[Any], Any]) -> Any:
-            value = settings.get(name) if name in settings else getattr(defaults, name)
-            return convert(value)
+            value = settings.get(name) if name in settings else _DEFAULTS[name]
+            try:
+                return convert(value)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{name}={value!r}: {error}") from None
 
         coverage = get("NEWSCRAWL_MONITOR_MIN_COVERAGE", _mapping)
         for name in COVERAGE_FIELDS:
@@ -159,16 +166,33 @@ def _at_least(name: str, have: int, out_of: int, minimum: float, tolerance: int,
     )
 
 
+NOT_AN_ARTICLE = "newscrawl/failed/not_an_article/"
+"""Stat prefix of the article pages that were not articles (challenge, empty, PDF...)."""
+
+
+def not_articles(stats: Mapping[str, Any]) -> int:
+    return sum(int(v) for k, v in stats.items() if k.startswith(NOT_AN_ARTICLE))
+
+
 def coverage(inputs: MonitorInputs, config: MonitorConfig, field_name: str) -> Check:
+    """Share of the run's article pages whose record has the field.
+
+    A page at an article URL that was not an article (an anti-bot challenge answered 200)
+    is not emitted, but it is an article the run failed to read: it counts as a record
+    without the field, so a site gone behind a challenge fails coverage, not only
+    pages/failed.
+    """
     tally = inputs.tally
-    return _at_least(
+    missed = not_articles(inputs.stats)
+    check = _at_least(
         f"coverage/{field_name}",
         tally.filled[field_name],
-        tally.records,
+        tally.records + missed,
         config.min_coverage[field_name],
         config.tolerance,
-        f"records with {field_name}",
+        f"article pages with {field_name}",
     )
+    return _with_detail(check, f"{missed} not an article" if missed else "")
 
 
 def comments_coverage(inputs: MonitorInputs, config: MonitorConfig) -> Check:
@@ -244,8 +268,11 @@ def failed_reasons(stats: Mapping[str, Any]) -> dict[str, int]:
 
 def failed_pages(inputs: MonitorInputs, config: MonitorConfig) -> Check:
     stats = inputs.stats
-    failed = int(stats.get("newscrawl/failed", 0))
-    pages = int(stats.get("response_received_count", 0)) + failed
+    # A page the replayed archive does not hold (answered 404 by the replay) is a gap of
+    # the archive, not of the site.
+    not_archived = int(stats.get("newscrawl/replay/missing", 0))
+    failed = max(int(stats.get("newscrawl/failed", 0)) - not_archived, 0)
+    pages = max(int(stats.get("response_received_count", 0)) - not_archived, 0) + failed
     check = _at_most(
         "pages/failed",
         failed,
@@ -297,11 +324,20 @@ def finish_reason(inputs: MonitorInputs, config: MonitorConfig) -> Check:
     )
 
 
+# A stop on request (SIGTERM, Ctrl-C) reads less than a whole run by design.
+STOPPED_ON_REQUEST = "shutdown"
+
+
 def history(inputs: MonitorInputs, config: MonitorConfig, figure: str) -> Check:
     """This run's items or pages against the median of the last committed runs."""
     name = f"history/{figure}"
     past = list(inputs.history)[-config.history_runs :] if config.history_runs > 0 else []
     current = getattr(run_figures(inputs.stats), figure)
+    reason = inputs.stats.get("finish_reason")
+    if reason == STOPPED_ON_REQUEST:
+        return Check(
+            name, True, current, None, f"{current} {figure}; stopped ({reason}): not compared"
+        )
     if len(past) < config.history_min_runs:
         return Check(
             name,

@@ -18,11 +18,12 @@ from typing import Any
 
 from spidermon.core.actions import Action
 
-from newscrawl.monitors import defaults
+from newscrawl.defaults import defaults as project_defaults
 from newscrawl.monitors.suite import monitor_names
 
 logger = logging.getLogger(__name__)
 
+_DEFAULTS = project_defaults()
 RETRY_PAUSE = 1.0  # seconds before the one retry of a webhook POST
 
 
@@ -55,7 +56,7 @@ def failure_payload(data: Any, result: Any) -> dict[str, Any]:
 class WebhookAction(Action):
     """POST the failure as JSON; one retry after a connection error or a 5xx answer."""
 
-    def __init__(self, url: str, timeout: float = defaults.NEWSCRAWL_NOTIFY_TIMEOUT):
+    def __init__(self, url: str, timeout: float = _DEFAULTS["NEWSCRAWL_NOTIFY_TIMEOUT"]):
         super().__init__()
         self.url = url
         self.timeout = timeout
@@ -89,13 +90,13 @@ class EmailAction(Action):
     def __init__(
         self,
         to: list[str],
-        sender: str = defaults.NEWSCRAWL_NOTIFY_EMAIL_FROM,
-        host: str = defaults.NEWSCRAWL_NOTIFY_SMTP_HOST,
-        port: int = defaults.NEWSCRAWL_NOTIFY_SMTP_PORT,
-        user: str | None = defaults.NEWSCRAWL_NOTIFY_SMTP_USER,
-        password: str | None = defaults.NEWSCRAWL_NOTIFY_SMTP_PASSWORD,
-        starttls: bool = defaults.NEWSCRAWL_NOTIFY_SMTP_STARTTLS,
-        timeout: float = defaults.NEWSCRAWL_NOTIFY_TIMEOUT,
+        sender: str = _DEFAULTS["NEWSCRAWL_NOTIFY_EMAIL_FROM"],
+        host: str = _DEFAULTS["NEWSCRAWL_NOTIFY_SMTP_HOST"],
+        port: int = _DEFAULTS["NEWSCRAWL_NOTIFY_SMTP_PORT"],
+        user: str | None = _DEFAULTS["NEWSCRAWL_NOTIFY_SMTP_USER"],
+        password: str | None = _DEFAULTS["NEWSCRAWL_NOTIFY_SMTP_PASSWORD"],
+        starttls: bool = _DEFAULTS["NEWSCRAWL_NOTIFY_SMTP_STARTTLS"],
+        timeout: float = _DEFAULTS["NEWSCRAWL_NOTIFY_TIMEOUT"],
     ):
         super().__init__()
         self.to, self.sender = list(to), sender
@@ -127,7 +128,7 @@ def notification_actions(settings: Mapping[str, Any] | Any) -> list[Action]:
     """The actions the settings configure (none without a webhook URL or an address)."""
 
     def get(name: str) -> Any:
-        return settings.get(name) if name in settings else getattr(defaults, name)
+        return settings.get(name) if name in settings else _DEFAULTS[name]
 
     timeout = float(get("NEWSCRAWL_NOTIFY_TIMEOUT"))
     actions: list[Action] = []

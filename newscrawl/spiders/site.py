@@ -13,12 +13,14 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from newscrawl import config, incremental, sites
 from newscrawl.incremental.fetchtime import fetched_at
 from newscrawl.middlewares.limits import BrokenBody, RedirectLoop, ResponseTooLarge
+from newscrawl.sites.pages import classify_page, page_facts
 
 
 class SiteSpider(scrapy.Spider):
@@ -147,13 +149,27 @@ class SiteSpider(scrapy.Spider):
 
     def parse_article(self, response):
         self.crawler.stats.inc_value("newscrawl/pages/article")
-        article = self.site.parse_article(response.selector, response.url)
+        facts = page_facts(response.status, response.headers.get("Content-Type"), response.body)
+        article = None
+        if facts.html and isinstance(response, TextResponse) and not facts.empty:
+            article = self.site.parse_article(response.selector, response.url)
+        kind = classify_page(article, facts)
+        if kind is not None:
+            self._not_an_article(response, kind)
+            return
         article.fetched_at = fetched_at(response)
         for entry in self._entry_per_article(article.related).values():
             request = self._article_request(entry.url, related_from=article.article_id)
             if request is not None:
                 yield request
         yield article
+
+    def _not_an_article(self, response, kind: str) -> None:
+        """A challenge, an empty 200, a PDF...: failed, not emitted, asked again next run."""
+        self.crawler.stats.inc_value(f"newscrawl/failed/not_an_article/{kind}")
+        self.crawler.stats.inc_value("newscrawl/failed")
+        self.gate.retry_next_run(response.request)
+        self.logger.warning("Failed article page %s: not an article (%s)", response.url, kind)
 
     def on_error(self, failure):
         request = failure.request

@@ -73,3 +73,22 @@ def full_page_screenshot(driver, path: Path) -> Path:
     )
     path.write_bytes(base64.b64decode(shot["data"]))
     return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.monitors.browser REPORT.html OUT.png``: how docs/report-screenshot.png
+    is made, from the report of a real crawl (README, "Monitoring and reports")."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("report", type=Path)
+    parser.add_argument("out", type=Path)
+    options = parser.parse_args(argv)
+    with offline_chromium() as browser:
+        browser.get(options.report.resolve().as_uri())
+        full_page_screenshot(browser, options.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -83,7 +83,7 @@ def test_comments_shown_but_not_extracted():
         ({"retry/count": 20}, "pages/retries"),
         ({"spider_exceptions/count": 1}, "run/spider_errors"),
         ({"newscrawl/items/failed": 1}, "run/spider_errors"),
-        ({"finish_reason": "shutdown"}, "run/finish_reason"),
+        ({"finish_reason": "memusage_exceeded"}, "run/finish_reason"),
     ],
 )
 def test_stats_monitor_fails(stats, monitor):
@@ -129,18 +129,18 @@ def test_thresholds_come_from_settings():
     settings = {
         "NEWSCRAWL_MONITOR_MIN_COVERAGE_LEAD": "0.5",
         "NEWSCRAWL_MONITOR_MAX_RETRIES": "0.9",
-        "NEWSCRAWL_MONITOR_FINISH_REASONS": "finished,shutdown",
+        "NEWSCRAWL_MONITOR_FINISH_REASONS": "finished,memusage_exceeded",
     }
     config = MonitorConfig.from_settings(settings)
     assert config.min_coverage["lead"] == 0.5
     assert config.min_coverage["title"] == 0.99  # the dict default for the others
-    stats = {**normal_stats(), "retry/count": 20, "finish_reason": "shutdown"}
+    stats = {**normal_stats(), "retry/count": 20, "finish_reason": "memusage_exceeded"}
     assert run_monitors(stats, _tally(_without("lead", 10)), config=config).passed
 
 
 def test_monitors_off():
     config = MonitorConfig.from_settings({"NEWSCRAWL_MONITORS": "False"})
-    result = run_monitors({"finish_reason": "shutdown"}, RecordsTally(), config=config)
+    result = run_monitors({"finish_reason": "memusage_exceeded"}, RecordsTally(), config=config)
     assert result.passed and result.checks == []
     assert result.summary_fragment() == "monitors=off"
 
@@ -155,7 +155,7 @@ def test_a_rule_that_raises_is_a_named_failure():
 def test_result_round_trips_through_json():
     from newscrawl.monitors import MonitorsResult
 
-    result = run_monitors({**normal_stats(), "finish_reason": "shutdown"}, RecordsTally())
+    result = run_monitors({**normal_stats(), "finish_reason": "memusage_exceeded"}, RecordsTally())
     again = MonitorsResult.from_dict(result.to_dict())
     assert again.checks == result.checks and again.exit_code == 3
 
@@ -216,3 +216,18 @@ def test_scrapy_settings_and_command_line_values():
     assert config.min_coverage == {**MonitorConfig().min_coverage, "lead": 0.5, "body": 0.7}
     settings.set("NEWSCRAWL_MONITOR_MIN_COVERAGE", '{"title": 0.5}', priority="cmdline")
     assert MonitorConfig.from_settings(settings).min_coverage["title"] == 0.5
+
+
+def test_a_stop_on_request_is_a_normal_end_not_compared_with_the_history():
+    # SIGTERM from systemd or Ctrl-C: what was fetched is saved, the rest comes next run.
+    history = [PastRun(items=30, pages=40)] * 5
+    stats = {**normal_stats(records=3, listings=1), "finish_reason": "shutdown"}
+    result = run_monitors(stats, _tally(_normal_records()[:3]), history)
+    assert result.passed, [check.message for check in result.failed]
+    checks = {check.name: check for check in result.checks}
+    assert "not compared" in checks["history/items"].message
+    finished = {**stats, "finish_reason": "finished"}
+    failing = {
+        c.name for c in run_monitors(finished, _tally(_normal_records()[:3]), history).failed
+    }
+    assert failing == {"history/items", "history/pages"}

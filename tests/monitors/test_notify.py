@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -14,38 +11,10 @@ from aiosmtpd.controller import Controller
 from newscrawl.monitors import RecordsTally, notification_actions, run_monitors
 from newscrawl.monitors import notify as notify_module
 from tests.monitors.support import normal_stats
+from tests.monitors.webhook import Receiver
 from tests.site.server import free_port
 
-FAILING = {**normal_stats(), "finish_reason": "shutdown", "spider_exceptions/count": 2}
-
-
-class Receiver:
-    """An HTTP server that records each POST body and answers with the next status."""
-
-    def __init__(self, statuses=(200,)):
-        self.bodies: list[dict] = []
-        self.statuses = list(statuses)
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers["Content-Length"])
-                receiver.bodies.append(json.loads(self.rfile.read(length)))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+FAILING = {**normal_stats(), "finish_reason": "memusage_exceeded", "spider_exceptions/count": 2}
 
 
 @pytest.fixture
@@ -75,7 +44,7 @@ def test_failing_monitors_post_one_json_notification(receiver):
     [body] = receiver.bodies
     assert body["status"] == "monitors_failed"
     assert [f["name"] for f in body["failed"]] == ["run/spider_errors", "run/finish_reason"]
-    assert body["failed"][1]["figure"] == "shutdown"
+    assert body["failed"][1]["figure"] == "memusage_exceeded"
     assert body["run_id"] == "2024-10-21T16-00-00Z"
     assert "run/finish_reason" in body["text"]  # what Slack shows
     assert result.notifications == [{"action": "WebhookAction", "status": "OK", "detail": None}]
@@ -139,7 +108,7 @@ def test_failing_monitors_send_an_email():
         "newscrawl 2024-10-21T16-00-00Z: monitors failed: run/spider_errors, run/finish_reason"
     )
     text = message.get_content()
-    assert "finished with 'shutdown'" in text
+    assert "finished with 'memusage_exceeded'" in text
     assert result.notifications[0]["status"] == "OK"
 
 

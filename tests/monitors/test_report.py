@@ -154,7 +154,7 @@ def test_an_attacked_report_runs_nothing_in_a_browser(tmp_path):
 
 
 def _run_folder(root: Path, name: str, *, failing: bool) -> None:
-    stats = {**normal_stats(), "finish_reason": "shutdown" if failing else "finished"}
+    stats = {**normal_stats(), "finish_reason": "memusage_exceeded" if failing else "finished"}
     tally = RecordsTally()
     for record in article_records():
         tally.add(record)
