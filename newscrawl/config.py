@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 from scrapy.settings import BaseSettings
 
 from newscrawl import defaults
+from newscrawl.corpus.check import check_store
+from newscrawl.corpus.engine import CorpusError, parse_store_url
 from newscrawl.feeds.exporters import CSV_STYLES
 from newscrawl.incremental.revisit import SINCE_FORMS, parse_duration, parse_refresh, parse_since
 from newscrawl.incremental.state import STATE_FILE
@@ -125,6 +127,16 @@ def _redis_url(value: Any) -> str:
     return text
 
 
+def _store_url(value: Any) -> str:
+    text = str(value or "").strip()
+    if text:
+        try:
+            parse_store_url(text)
+        except CorpusError as exc:
+            raise Refused(str(exc)) from None
+    return text
+
+
 def _any(value: Any) -> Any:
     return value
 
@@ -191,6 +203,9 @@ SETTINGS: dict[str, Rule] = {
     "NEWSCRAWL_REDIS_RETRY_INTERVAL": _INTERVAL,
     "NEWSCRAWL_REDIS_TIMEOUT": _INTERVAL,
     "NEWSCRAWL_REDIS_STATE_WAIT": _SECONDS,
+    "NEWSCRAWL_STORE": Rule(
+        _store_url, "a database URL: sqlite:///path, postgresql://user@host/db, or empty (off)"
+    ),
 }
 # Read from the settings by Scrapy and the add-ons, not values a user types.
 NOT_USER_VALUES = {"FEED_EXPORTERS"}
@@ -271,8 +286,9 @@ def spider_arguments(given: Mapping[str, Any]) -> dict[str, Any]:
     return parsed
 
 
-def check_settings(settings: Any, *, uses_state: bool) -> None:
-    """Every setting of the table, then the folders and the crawl state the run would use."""
+def check_settings(settings: Any, *, uses_state: bool, uses_store: bool = False) -> None:
+    """Every setting of the table, then the folders, crawl state and corpus store the run
+    would use (the store last: it is the one check that may connect to a server)."""
     value = {name: parse_setting(settings, name) for name in SETTINGS}
     if not settings.getdict("FEEDS") and value["NEWSCRAWL_FEEDS_ENABLED"]:
         _usable_folder("NEWSCRAWL_FEEDS_DIR", value["NEWSCRAWL_FEEDS_DIR"])
@@ -281,6 +297,11 @@ def check_settings(settings: Any, *, uses_state: bool) -> None:
         state_dir = _usable_folder("NEWSCRAWL_STATE_DIR", value["NEWSCRAWL_STATE_DIR"])
         if value["NEWSCRAWL_INCREMENTAL"]:  # else the state is left alone
             check_state(state_dir / STATE_FILE)
+    if uses_store and value["NEWSCRAWL_STORE"]:
+        try:
+            check_store(value["NEWSCRAWL_STORE"], distributed=bool(value["NEWSCRAWL_REDIS_URL"]))
+        except CorpusError as exc:
+            raise ConfigError(f"-s NEWSCRAWL_STORE: {exc}") from None
 
 
 def _usable_folder(name: str, value: str) -> Path:
@@ -340,5 +361,7 @@ class ConfigAddon:
         return cls(crawler)
 
     def update_settings(self, settings: Any) -> None:
-        uses_state = bool(getattr(self.crawler.spidercls, "incremental_state", False))
-        check_settings(settings, uses_state=uses_state)
+        spidercls = self.crawler.spidercls
+        uses_state = bool(getattr(spidercls, "incremental_state", False))
+        uses_store = bool(getattr(spidercls, "corpus_store", False))
+        check_settings(settings, uses_state=uses_state, uses_store=uses_store)

@@ -121,6 +121,8 @@ class CorpusStore:
         self.batch_size = batch_size
         self.dialect = engine.dialect.name
         self._runs: dict[str, _ActiveRun] = {}
+        self.recovered: list[str] = []
+        """Dead runs this store committed on opening (their feeds were complete)."""
 
     # --- opening -------------------------------------------------------------------------
 
@@ -353,21 +355,45 @@ class CorpusStore:
         self._release(run_id)
 
     def discard_stale_runs(self) -> list[str]:
-        """Discard the staged rows of runs whose owner is dead; their ids."""
+        """Settle the runs whose owner is dead; the ids of those discarded.
+
+        A dead crawl whose feeds all reached their final names is committed instead: its
+        articles are in its feeds, and its crawl state is committed for the same reason
+        (``newscrawl.incremental.commit``), so they are not fetched again. Only the run's
+        own host can look at its feeds: another host leaves such a run alone.
+        """
         with self.transaction(write=False) as connection:
             running = connection.execute(
-                select(s.runs.c.run_id, s.runs.c.owner, s.runs.c.lock_key).where(
+                select(s.runs.c.run_id, s.runs.c.owner, s.runs.c.lock_key, s.runs.c.info).where(
                     s.runs.c.status == RUNNING
                 )
             ).all()
-        dead = [
-            run.run_id
-            for run in running
-            if run.run_id not in self._runs and not self._alive(run.owner, run.lock_key)
-        ]
-        for run_id in dead:
-            self.discard_run(run_id)
-        return dead
+        discarded = []
+        for run in running:
+            if run.run_id in self._runs or self._alive(run.owner, run.lock_key):
+                continue
+            feeds = (run.info or {}).get("feeds") or []
+            if feeds and run.owner.rpartition(":")[0] != socket.gethostname():
+                continue
+            if feeds and all(os.path.exists(path) for path in feeds):
+                self.begin_run(run.run_id)
+                self.commit_run(run.run_id)
+                self.recovered.append(run.run_id)
+            else:
+                self.discard_run(run.run_id)
+                discarded.append(run.run_id)
+        return discarded
+
+    def set_run_feeds(self, run_id: str, feeds: list[str]) -> None:
+        """Where the run's feeds will appear: how a dead run is settled (above)."""
+        self._active(run_id)
+        with self.transaction() as connection:
+            info = connection.scalar(select(s.runs.c.info).where(s.runs.c.run_id == run_id))
+            connection.execute(
+                update(s.runs)
+                .where(s.runs.c.run_id == run_id)
+                .values(info={**(info or {}), "feeds": feeds})
+            )
 
     def _alive(self, owner: str, lock_key: int) -> bool:
         if self.dialect != "postgresql":

@@ -167,6 +167,9 @@ class IncrementalExtension:
             self._finish_state(feeds_ok=True)
 
     def _finish_state(self, *, feeds_ok: bool) -> None:
+        # The corpus store commits just before (newscrawl.corpus.extension): if it failed,
+        # the state is not committed either and the run's articles are fetched again.
+        feeds_ok = feeds_ok and not outcome.store_failed(self.stats.get_stats())
         if self.store is not None:
             self.commit.finish(feeds_ok=feeds_ok, unanswered=self.ledger.unanswered())
 

@@ -38,6 +38,14 @@ def feeds_failed(stats: Mapping[str, Any]) -> int:
     return sum(v for k, v in stats.items() if k.startswith("feedexport/failed_count/"))
 
 
+# Set by the corpus store (newscrawl.corpus.extension) when its commit failed.
+STORE_FAILED = "newscrawl/corpus/commit_failed"
+
+
+def store_failed(stats: Mapping[str, Any]) -> bool:
+    return bool(stats.get(STORE_FAILED))
+
+
 def failed_count(stats: Mapping[str, Any]) -> int:
     """Pages that could not be fetched plus items a pipeline or exporter failed on."""
     return int(stats.get("newscrawl/failed", 0)) + int(stats.get("newscrawl/items/failed", 0))
@@ -58,6 +66,8 @@ def assess(stats: Mapping[str, Any]) -> Outcome:
         problems.append("replay archive damaged (NEWSCRAWL_REPLAY_PARTIAL=True accepts it)")
     if feeds_failed(stats):
         problems.append(f"feed write failed ({feeds_failed(stats)})")
+    if store_failed(stats):
+        problems.append("corpus store commit failed")
     if problems:
         return Outcome("failed", problems)
     if reason == "finished":
