@@ -23,6 +23,7 @@ store already holds (same content, same version) adds nothing, so no version is 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -130,6 +131,10 @@ class CorpusExtension:
             result = self.store.commit_run(self.run_id)
         except Exception as exc:  # a store that failed must fail the run, never hide
             self.stats.set_value(COMMIT_FAILED, 1)
+            # The state is not committed either: the next run fetches these again. Best
+            # effort: a store that is down keeps the staged rows, settled at its next open.
+            with contextlib.suppress(Exception):
+                self.store.discard_run(self.run_id)
             logger.error(
                 "Corpus store %s: the commit failed: %s",
                 self.store.name,
