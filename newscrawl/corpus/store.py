@@ -6,11 +6,12 @@
     store.commit_run(run_id)              # every version of the run visible at once
 
 A run's items are *staged* (``staged_versions``) as they come and turned into versions in
-one transaction by ``commit_run``. A run killed before that shows nothing; its staged rows
-are discarded by the next ``open`` once its owner is known dead: on PostgreSQL a run holds
-a session advisory lock that dies with its connection; on SQLite (one machine) its owner
-pid must be gone. Commit the store *before* the crawl state: a run killed in between is
-fetched again by the next run, whose versions then match the stored ones and add nothing.
+one transaction by ``commit_run``. A run killed before that shows nothing; the next
+``open`` settles it once its owner is known dead (on PostgreSQL a run holds a session
+advisory lock that dies with its connection; on SQLite, one machine, its owner pid must be
+gone): a crawl whose feeds all reached their final names is committed, as the crawl state
+commits it, any other run discarded. The crawl commits the store after its feeds and
+before its state (``newscrawl.corpus.extension``).
 
 Versions: a staged record becomes a new version only when its ``record_hash`` differs from
 the article's latest stored version, and is skipped when the same record was stored before
