@@ -40,7 +40,7 @@ SAMPLE = ROOT / "data" / "sample"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'corpus.sqlite3'}"
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
     return request.getfixturevalue("postgres_server").new_database()
 
 

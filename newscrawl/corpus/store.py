@@ -25,7 +25,6 @@ article: no duplicate, no lost version; the unique (article_key, version) constr
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import os
 import socket
@@ -48,6 +47,10 @@ from newscrawl.corpus.engine import (
     make_engine,
     parse_store_url,
 )
+from newscrawl.corpus.owners import lock_key as _lock_key
+from newscrawl.corpus.owners import owner as _owner
+from newscrawl.corpus.owners import pid_alive as _pid_alive
+from newscrawl.corpus.owners import unlock as _unlock
 from newscrawl.corpus.versions import commit_articles
 
 BATCH_SIZE = 200
@@ -59,40 +62,6 @@ RUNNING, COMMITTED, DISCARDED = "running", "committed", "discarded"
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _lock_key(run_id: str) -> int:
-    return int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:8], "big", signed=True)
-
-
-def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _pid_alive(owner: str) -> bool:
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname():
-        return True  # another machine's run: only it can tell
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, ValueError):
-        return True
-    return True
-
-
-def _unlock(lock: Connection | None, key: int) -> None:
-    """Free a run's advisory lock: closing alone would hand the session, lock and all, back
-    to the pool."""
-    if lock is None:
-        return
-    try:
-        lock.scalar(select(func.pg_advisory_unlock(key)))
-        lock.commit()
-        lock.close()
-    except SQLAlchemyError:
-        lock.invalidate()  # the session (and its lock) is ended instead
 
 
 def _chunks(values: list, size: int) -> Iterator[list]:
