@@ -24,8 +24,6 @@ from urllib.parse import urlsplit
 from scrapy.settings import BaseSettings
 
 from newscrawl import defaults
-from newscrawl.corpus.check import check_store
-from newscrawl.corpus.engine import CorpusError, parse_store_url
 from newscrawl.feeds.exporters import CSV_STYLES
 from newscrawl.incremental.revisit import SINCE_FORMS, parse_duration, parse_refresh, parse_since
 from newscrawl.incremental.state import STATE_FILE
@@ -128,13 +126,11 @@ def _redis_url(value: Any) -> str:
 
 
 def _store_url(value: Any) -> str:
-    text = str(value or "").strip()
-    if text:
-        try:
-            parse_store_url(text)
-        except CorpusError as exc:
-            raise Refused(str(exc)) from None
-    return text
+    # Parsed and opened by check_settings, only for a spider that writes the store: the
+    # database libraries are not imported (~15 MB) by runs that do not use them.
+    if not isinstance(value, str | None):
+        raise ValueError(value)
+    return (value or "").strip()
 
 
 def _any(value: Any) -> Any:
@@ -298,6 +294,9 @@ def check_settings(settings: Any, *, uses_state: bool, uses_store: bool = False)
         if value["NEWSCRAWL_INCREMENTAL"]:  # else the state is left alone
             check_state(state_dir / STATE_FILE)
     if uses_store and value["NEWSCRAWL_STORE"]:
+        from newscrawl.corpus.check import check_store
+        from newscrawl.corpus.engine import CorpusError
+
         try:
             check_store(value["NEWSCRAWL_STORE"], distributed=bool(value["NEWSCRAWL_REDIS_URL"]))
         except CorpusError as exc:

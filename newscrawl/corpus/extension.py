@@ -34,8 +34,6 @@ from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 
 from newscrawl.archive.wire import WARC_LOCATION_META
-from newscrawl.corpus.engine import CorpusError
-from newscrawl.corpus.store import CorpusStore
 from newscrawl.defaults import project_settings
 from newscrawl.feeds.uri import local_path
 from newscrawl.incremental import outcome
@@ -54,6 +52,10 @@ class CorpusExtension:
     def __init__(self, crawler: Any, url: str):
         self.crawler = crawler
         self.stats = crawler.stats
+        # Here, not at the top: Scrapy imports this module for every spider.
+        from newscrawl.corpus.engine import CorpusError
+        from newscrawl.corpus.store import CorpusStore
+
         try:
             self.store = CorpusStore.open(url)
         except CorpusError as exc:
