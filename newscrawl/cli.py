@@ -2,18 +2,22 @@
 
     newscrawl [--store URL] export --format jsonl|csv|parquet --output PATH [filters]
     newscrawl [--store URL] stats [--json]
-    newscrawl [--store URL] reparse ARCHIVE...
+    newscrawl [--store URL] reparse ARCHIVE... [--site NAME] [--workers N]
+    newscrawl merge OUT_DIR FOLDER_OR_FILE... | --redis-url URL --crawl ID
+    newscrawl recover FILE.warc.gz.open...
 
 It reads the project's settings as ``scrapy`` does (``scrapy.cfg``, ``SCRAPY_SETTINGS_MODULE``),
 so ``NEWSCRAWL_STORE`` comes from them; ``--store`` overrides it. Exit codes: 0 done, 1 the
 store or the work failed (one line on stderr, no traceback), 2 a bad command line.
-Subcommands live in ``COMMANDS`` (name -> set-up, run); ``merge``, ``recover`` and
-``report`` join it when the distributed merge and archive recovery move here.
+Subcommands live in ``COMMANDS`` (name -> summary, set-up, run); ``merge`` and ``recover``
+are ``python -m newscrawl.distributed.merge`` and ``python -m newscrawl.archive.recover``,
+which stay as aliases.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -24,8 +28,9 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.corpus import DEFAULT_STORE, CorpusError, CorpusStore
+from newscrawl.corpus import CorpusError, CorpusStore
 from newscrawl.corpus.engine import first_line
+from newscrawl.defaults import project_settings as project_settings_of
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -110,6 +115,11 @@ def _reparse_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: one per core)"
     )
+    parser.add_argument(
+        "--site",
+        help="the registered site whose parser reads every response (default: by URL host, "
+        "else the first site that takes the URL as an article)",
+    )
 
 
 def _reparse(options: argparse.Namespace, settings: Any) -> int:
@@ -120,8 +130,15 @@ def _reparse(options: argparse.Namespace, settings: Any) -> int:
     for path in options.archives:
         if not Path(path).exists():
             raise UsageError(f"archive not found: {path}")
+    if options.site is not None:
+        from newscrawl import sites
+
+        try:
+            sites.get(options.site)
+        except KeyError as exc:
+            raise UsageError(exc.args[0]) from None
     with _open_store(options, settings) as store:
-        result = reparse(store, options.archives, workers=options.workers)
+        result = reparse(store, options.archives, workers=options.workers, site=options.site)
     print(
         f"newscrawl: reparsed {result.responses} article responses: "
         f"{result.commit.added} new versions, {result.failed} failed, "
@@ -131,7 +148,35 @@ def _reparse(options: argparse.Namespace, settings: Any) -> int:
     return EXIT_FAILED if result.failed or result.damaged else EXIT_OK
 
 
-COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
+def _merge_arguments(parser: argparse.ArgumentParser) -> None:
+    from newscrawl.distributed.merge import add_arguments
+
+    add_arguments(parser)
+    parser.set_defaults(parser=parser)
+
+
+def _merge(options: argparse.Namespace, settings: Any) -> int:
+    from newscrawl.distributed.merge import run
+
+    return run(options, options.parser)
+
+
+def _recover_arguments(parser: argparse.ArgumentParser) -> None:
+    from newscrawl.archive.recover import add_arguments
+
+    add_arguments(parser)
+
+
+def _recover(options: argparse.Namespace, settings: Any) -> int:
+    from newscrawl.archive.recover import run
+
+    return run(options, prog="newscrawl recover")
+
+
+# name -> (summary, add_arguments(parser), run(options, settings) -> exit code), or the
+# dotted name of a module with add_parser(subparsers) (which adds the subcommand "name")
+# and run(options, settings) -> exit code.
+COMMANDS: dict[str, tuple[str, Callable, Callable] | str] = {
     "export": ("write the corpus as JSON Lines, CSV tables or Parquet", _export_arguments, _export),
     "stats": ("articles, versions, comments per outlet and month; runs", _stats_arguments, _stats),
     "reparse": (
@@ -139,6 +184,18 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
         _reparse_arguments,
         _reparse,
     ),
+    "merge": (
+        "merge the feeds of a distributed crawl's workers into one set of feeds",
+        _merge_arguments,
+        _merge,
+    ),
+    "recover": (
+        "finish the *.warc.gz.open file of a killed capture",
+        _recover_arguments,
+        _recover,
+    ),
+    # A command module with add_parser(subparsers) and run(args, settings).
+    "report": "newscrawl.monitors.command",
 }
 
 
@@ -148,9 +205,7 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
 def store_url(options: argparse.Namespace, settings: Any) -> str:
     if options.store is not None:
         return options.store
-    value = settings.get("NEWSCRAWL_STORE")
-    # Until settings.py carries NEWSCRAWL_STORE, its absence means the default.
-    return DEFAULT_STORE if value is None else value
+    return project_settings_of(settings).get("NEWSCRAWL_STORE")
 
 
 def _open_store(options: argparse.Namespace, settings: Any) -> CorpusStore:
@@ -180,16 +235,25 @@ def build_parser() -> OneLineParser:
         "--store", metavar="URL", help="database URL (default: the NEWSCRAWL_STORE setting)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (summary, add_arguments, _run) in COMMANDS.items():
-        add_arguments(commands.add_parser(name, help=summary, description=summary))
+    for name, entry in COMMANDS.items():
+        if isinstance(entry, str):
+            importlib.import_module(entry).add_parser(commands)
+        else:
+            summary, add_arguments, _run = entry
+            add_arguments(commands.add_parser(name, help=summary, description=summary))
     return parser
+
+
+def _runner(name: str) -> Callable:
+    entry = COMMANDS[name]
+    return importlib.import_module(entry).run if isinstance(entry, str) else entry[2]
 
 
 def main(argv: list[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="newscrawl: %(message)s")
     settings = project_settings()
-    run = COMMANDS[options.command][2]
+    run = _runner(options.command)
     try:
         return run(options, settings)
     except UsageError as exc:

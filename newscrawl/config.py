@@ -126,6 +126,14 @@ def _redis_url(value: Any) -> str:
     return text
 
 
+def _store_url(value: Any) -> str:
+    # Parsed and opened by check_settings, only for a spider that writes the store: the
+    # database libraries are not imported (~15 MB) by runs that do not use them.
+    if not isinstance(value, str | None):
+        raise ValueError(value)
+    return (value or "").strip()
+
+
 def _any(value: Any) -> Any:
     return value
 
@@ -242,6 +250,9 @@ SETTINGS: dict[str, Rule] = {
     "NEWSCRAWL_NOTIFY_SMTP_PASSWORD": Rule(str, "a password"),
     "NEWSCRAWL_NOTIFY_SMTP_STARTTLS": _BOOL,
     "NEWSCRAWL_NOTIFY_TIMEOUT": _INTERVAL,
+    "NEWSCRAWL_STORE": Rule(
+        _store_url, "a database URL: sqlite:///path, postgresql://user@host/db, or empty (off)"
+    ),
 }
 # Read from the settings by Scrapy and the add-ons, not values a user types.
 NOT_USER_VALUES = {"FEED_EXPORTERS"}
@@ -322,8 +333,9 @@ def spider_arguments(given: Mapping[str, Any]) -> dict[str, Any]:
     return parsed
 
 
-def check_settings(settings: Any, *, uses_state: bool) -> None:
-    """Every setting of the table, then the folders and the crawl state the run would use."""
+def check_settings(settings: Any, *, uses_state: bool, uses_store: bool = False) -> None:
+    """Every setting of the table, then the folders, crawl state and corpus store the run
+    would use (the store last: it is the one check that may connect to a server)."""
     value = {name: parse_setting(settings, name) for name in SETTINGS}
     if not settings.getdict("FEEDS") and value["NEWSCRAWL_FEEDS_ENABLED"]:
         _usable_folder("NEWSCRAWL_FEEDS_DIR", value["NEWSCRAWL_FEEDS_DIR"])
@@ -332,6 +344,14 @@ def check_settings(settings: Any, *, uses_state: bool) -> None:
         state_dir = _usable_folder("NEWSCRAWL_STATE_DIR", value["NEWSCRAWL_STATE_DIR"])
         if value["NEWSCRAWL_INCREMENTAL"]:  # else the state is left alone
             check_state(state_dir / STATE_FILE)
+    if uses_store and value["NEWSCRAWL_STORE"]:
+        from newscrawl.corpus.check import check_store
+        from newscrawl.corpus.engine import CorpusError
+
+        try:
+            check_store(value["NEWSCRAWL_STORE"], distributed=bool(value["NEWSCRAWL_REDIS_URL"]))
+        except CorpusError as exc:
+            raise ConfigError(f"-s NEWSCRAWL_STORE: {exc}") from None
 
 
 def _usable_folder(name: str, value: str) -> Path:
@@ -396,5 +416,7 @@ class ConfigAddon:
         return cls(crawler)
 
     def update_settings(self, settings: Any) -> None:
-        uses_state = bool(getattr(self.crawler.spidercls, "incremental_state", False))
-        check_settings(settings, uses_state=uses_state)
+        spidercls = self.crawler.spidercls
+        uses_state = bool(getattr(spidercls, "incremental_state", False))
+        uses_store = bool(getattr(spidercls, "corpus_store", False))
+        check_settings(settings, uses_state=uses_state, uses_store=uses_store)

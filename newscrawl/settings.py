@@ -118,6 +118,16 @@ NEWSCRAWL_STOP_TIMEOUT = 20
 # "scrapy crawl" exits 1 when the crawl failed and 75 when another run holds the lock.
 COMMANDS_MODULE = "newscrawl.commands"
 
+# --- The corpus (newscrawl/corpus/: README "The corpus") -----------------------------------
+# Every article version of every run, in one database the crawl writes: a SQLAlchemy URL,
+# sqlite:///path (relative to the working directory; sqlite:////abs/path) or
+# postgresql://user:password@host/dbname; empty = no store. Distributed crawls need
+# PostgreSQL (or no store): workers on several machines cannot share a SQLite file.
+NEWSCRAWL_STORE = "sqlite:///data/corpus.sqlite3"
+# Order -10: before the feed exporter and the incremental extension, whose end-of-run steps
+# it must precede (newscrawl/corpus/extension.py).
+EXTENSIONS = {"newscrawl.corpus.extension.CorpusExtension": -10}
+
 # --- Engine ------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

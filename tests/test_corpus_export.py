@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import json
@@ -16,6 +17,7 @@ import pytest
 from scrapy.settings import Settings
 
 from newscrawl import settings as project_settings_module
+from newscrawl import sites
 from newscrawl.corpus import CorpusStore
 from newscrawl.corpus import export as export_module
 from newscrawl.corpus import reparse as reparse_module
@@ -38,7 +40,7 @@ SAMPLE = ROOT / "data" / "sample"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'corpus.sqlite3'}"
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
     return request.getfixturevalue("postgres_server").new_database()
 
 
@@ -225,16 +227,19 @@ def test_reparse_with_a_parser_change_adds_versions_only_where_output_changed(
     with CorpusStore.open(url) as store:
         first = reparse_module.reparse(store, [str(SAMPLE)], workers=2, progress=io.StringIO())
         target = sorted(r["article_id"] for r in iter_records(store))[0]
-        original = reparse_module.parse_article
+        registered = sites.get
 
         def fixed_parser(page, url):
-            article = original(page, url)
+            article = registered("boursorama").parse_article(page, url)
             if article.article_id == target:
                 article.authors = ["Auteur Corrigé"]  # outside the crawl's fingerprint
             return article
 
+        def fixed_site(name):
+            return dataclasses.replace(registered(name), parse_article=fixed_parser)
+
         # Workers are forked, so they run the patched parser too.
-        monkeypatch.setattr(reparse_module, "parse_article", fixed_parser)
+        monkeypatch.setattr(sites, "get", fixed_site)
         second = reparse_module.reparse(store, [str(SAMPLE)], workers=2, progress=io.StringIO())
         latest = {r["article_id"]: r for r in iter_records(store)}
     assert first.commit.added >= 20 and second.commit.added == 1

@@ -235,6 +235,37 @@ def test_a_killed_run_shows_nothing_and_the_next_open_cleans_it(store_url):
         assert _commit(store, "next-run", [synthetic_article(n) for n in range(120)]) == 120
 
 
+@pytest.mark.parametrize("feed_complete", [True, False])
+def test_a_killed_crawl_is_committed_next_open_only_if_its_feeds_are_complete(
+    store_url, tmp_path, feed_complete
+):
+    # The crawl state's rule (newscrawl.incremental.commit): killed after its feeds reached
+    # their final names, the run's articles are done and are not fetched again.
+    feed = tmp_path / "articles.jsonl"
+    writer = _writer(store_url, "killed-crawl", "stage-feeds-and-hang", str(feed))
+    try:
+        assert writer.stdout.readline().strip() == "staged"
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    if feed_complete:
+        feed.write_text("{}\n")
+    deadline = time.monotonic() + 20
+    while True:
+        with CorpusStore.open(store_url) as store:
+            counts = store.counts()
+            recovered = store.recovered
+        if counts["staged"] == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert counts["staged"] == 0
+    assert counts["versions"] == (120 if feed_complete else 0)
+    assert recovered == (["killed-crawl"] if feed_complete else [])
+    with CorpusStore.open(store_url) as store:  # the next run adds each version once
+        again = _commit(store, "next-run", [synthetic_article(n) for n in range(120)])
+    assert again == (0 if feed_complete else 120)
+
+
 def test_a_live_run_of_another_store_is_not_cleaned(store_url):
     with CorpusStore.open(store_url) as first:
         first.begin_run("live")

@@ -80,6 +80,9 @@ class Workers:
                 "MAX_IDLE_TIME_BEFORE_CLOSE": "1",
                 "NEWSCRAWL_FEEDS_DIR": str(self.feeds_dir),
                 "NEWSCRAWL_STATE_DIR": str(tmp_path / "state"),
+                # A SQLite store is refused in distributed mode; tests that want the
+                # (PostgreSQL) store pass it.
+                "NEWSCRAWL_STORE": "",
                 "LOG_FILE": str(log),
                 **settings,
             }

@@ -19,6 +19,7 @@ from newscrawl.archive.wire import (
     FETCHED_AT_META,
     ORIG_TRANSFER_ENCODING,
     REPLAY_FLAG,
+    WARC_LOCATION_META,
     fetched_at,
     header_pairs,
 )
@@ -101,6 +102,7 @@ class WarcCaptureMiddleware:
             )
         )
         request.meta[FETCHED_AT_META] = fetched_at(date)
+        request.meta[WARC_LOCATION_META] = self.writer.last_location
         self.stats.inc_value("newscrawl/archive/responses")
         self.stats.inc_value("newscrawl/archive/bytes", size)
         return response

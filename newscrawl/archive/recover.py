@@ -48,21 +48,29 @@ def _unusable(path: Path) -> str | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", help="*.warc.gz.open files left by a killed crawl")
-    options = parser.parse_args(argv)
+
+
+def run(options: argparse.Namespace, prog: str = "newscrawl.archive.recover") -> int:
     # All checked before any is written: a typo in the third name leaves the first two alone.
     for name in options.files:
         problem = _unusable(Path(name))
         if problem:
-            print(f"newscrawl.archive.recover: {name}: {problem}", file=sys.stderr)
+            print(f"{prog}: {name}: {problem}", file=sys.stderr)
             return 2
     for name in options.files:
         dest, count, problems = recover(name)
         dropped = f"; left out: {problems[0]}" if problems else ""
         print(f"{dest}: {count} complete record(s){dropped}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The old form, ``python -m newscrawl.archive.recover``; ``newscrawl recover`` is new."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ from scrapy.http import Headers
 from newscrawl.normalize.clock import utc_iso
 
 FETCHED_AT_META = "newscrawl_fetched_at"
+# (WARC file name, offset of the response record), set by capture for the corpus store.
+WARC_LOCATION_META = "newscrawl_warc_location"
 REPLAY_FLAG = "replayed"
 # Scrapy hands over bodies already de-chunked, so a stored "Transfer-Encoding: chunked"
 # would describe a framing the record does not have; it is kept under this name instead

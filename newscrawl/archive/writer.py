@@ -138,6 +138,9 @@ class RotatingWarcWriter:
         self._path: Path | None = None
         self._size = 0
         self._exchanges = 0
+        self.last_location: tuple[str, int] | None = None
+        """(final file name, offset) of the last exchange's response record: where the
+        corpus store says a version's response sits (``newscrawl reparse`` reads it there)."""
 
     def write(self, exchange: HttpExchange) -> int:
         """Write one exchange; returns the number of compressed bytes written."""
@@ -146,6 +149,7 @@ class RotatingWarcWriter:
             self.close()
         if self._file is None:
             self._open()
+        self.last_location = (self._path.name, self._size)
         self._append(data)
         self._exchanges += 1
         return len(data)

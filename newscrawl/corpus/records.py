@@ -53,8 +53,24 @@ def key_of(record: dict[str, Any]) -> str:
     return key
 
 
+class _Fields:
+    """A plain-dict record read as attributes, nested dicts too: what ``fingerprint`` reads,
+    without rebuilding the dataclasses (a commit hashes every staged record)."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: dict[str, Any]):
+        self._record = record
+
+    def __getattr__(self, name: str) -> Any:
+        value = self._record.get(name)
+        if isinstance(value, list):
+            return [_Fields(v) if isinstance(v, dict) else v for v in value]
+        return value
+
+
 def content_hash(record: dict[str, Any]) -> str:
-    return fingerprint(from_record(record))
+    return fingerprint(_Fields(record))
 
 
 def record_hash(record: dict[str, Any]) -> str:

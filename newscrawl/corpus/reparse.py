@@ -20,11 +20,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scrapy.http import Headers, Request, TextResponse
 from scrapy.responsetypes import responsetypes
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
+from newscrawl import sites
 from newscrawl.archive.reader import (
     ArchiveIndex,
     RecordRef,
@@ -43,7 +45,6 @@ from newscrawl.middlewares.encoding import repaired_encoding
 from newscrawl.middlewares.limits import decode_strict
 from newscrawl.normalize.article import normalize_article
 from newscrawl.settings import DOWNLOAD_MAXSIZE
-from newscrawl.sites.boursorama import is_article_url, parse_article
 
 CHUNK = 8
 
@@ -54,6 +55,8 @@ class ArchivedResponse:
     offset: int
     url: str
     warc_date: str
+    site: str
+    """The registered site (``newscrawl.sites``) whose parser reads it."""
 
 
 @dataclass
@@ -64,7 +67,21 @@ class ReparseResult:
     damaged: list[str]
 
 
-def article_responses(files: list[Path], errors: list[str]) -> list[ArchivedResponse]:
+def site_of(url: str, name: str | None = None) -> sites.Site | None:
+    """The site that reads ``url`` as an article: ``name``'s, else its host's, else (a local
+    copy or a mirror of a site) the first site whose URL rule takes it; None if none does."""
+    if name is not None:
+        chosen = sites.get(name)
+        return chosen if chosen.is_article_url(url) else None
+    chosen = sites.for_host(urlsplit(url).hostname)
+    if chosen is not None:
+        return chosen if chosen.is_article_url(url) else None
+    return next((site for site in sites.all_sites() if site.is_article_url(url)), None)
+
+
+def article_responses(
+    files: list[Path], errors: list[str], site: str | None = None
+) -> list[ArchivedResponse]:
     """The archived 2xx responses of article URLs, in recording order."""
     found = []
     for path in files:
@@ -73,9 +90,10 @@ def article_responses(files: list[Path], errors: list[str]) -> list[ArchivedResp
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI")
             status = record.http_headers.get_statuscode() or ""
-            if status.startswith("2") and is_article_url(url):
+            reader = site_of(url, site) if status.startswith("2") else None
+            if reader is not None:
                 date = record.rec_headers.get_header("WARC-Date") or ""
-                found.append(ArchivedResponse(str(path), offset, url, date))
+                found.append(ArchivedResponse(str(path), offset, url, date, reader.name))
     # ISO dates of one format sort as strings; ties keep file and offset order.
     return sorted(found, key=lambda r: r.warc_date)
 
@@ -123,7 +141,7 @@ def extract(archived: ArchivedResponse) -> tuple[ArchivedResponse, dict | None, 
         response = rebuild_response(archived)
         if response is None:
             return archived, None, "not a text response"
-        article = parse_article(response.selector, response.url)
+        article = sites.get(archived.site).parse_article(response.selector, response.url)
         article.fetched_at = fetched_at(response)
         normalize_article(article)
         if article.url is None:
@@ -159,10 +177,11 @@ def reparse(
     workers: int | None = None,
     progress=sys.stderr,
     run_id: str | None = None,
+    site: str | None = None,
 ) -> ReparseResult:
     files = archive_files(paths)
     damaged: list[str] = []
-    responses = article_responses(files, damaged)
+    responses = article_responses(files, damaged, site)
     run_id = run_id or f"reparse-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     store.begin_run(run_id, kind="reparse", info={"archives": [str(f) for f in files]})
     show = _progress(progress)

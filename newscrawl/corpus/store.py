@@ -6,11 +6,12 @@
     store.commit_run(run_id)              # every version of the run visible at once
 
 A run's items are *staged* (``staged_versions``) as they come and turned into versions in
-one transaction by ``commit_run``. A run killed before that shows nothing; its staged rows
-are discarded by the next ``open`` once its owner is known dead: on PostgreSQL a run holds
-a session advisory lock that dies with its connection; on SQLite (one machine) its owner
-pid must be gone. Commit the store *before* the crawl state: a run killed in between is
-fetched again by the next run, whose versions then match the stored ones and add nothing.
+one transaction by ``commit_run``. A run killed before that shows nothing; the next
+``open`` settles it once its owner is known dead (on PostgreSQL a run holds a session
+advisory lock that dies with its connection; on SQLite, one machine, its owner pid must be
+gone): a crawl whose feeds all reached their final names is committed, as the crawl state
+commits it, any other run discarded. The crawl commits the store after its feeds and
+before its state (``newscrawl.corpus.extension``).
 
 Versions: a staged record becomes a new version only when its ``record_hash`` differs from
 the article's latest stored version, and is skipped when the same record was stored before
@@ -24,7 +25,6 @@ article: no duplicate, no lost version; the unique (article_key, version) constr
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import os
 import socket
@@ -47,6 +47,10 @@ from newscrawl.corpus.engine import (
     make_engine,
     parse_store_url,
 )
+from newscrawl.corpus.owners import lock_key as _lock_key
+from newscrawl.corpus.owners import owner as _owner
+from newscrawl.corpus.owners import pid_alive as _pid_alive
+from newscrawl.corpus.owners import unlock as _unlock
 from newscrawl.corpus.versions import commit_articles
 
 BATCH_SIZE = 200
@@ -58,40 +62,6 @@ RUNNING, COMMITTED, DISCARDED = "running", "committed", "discarded"
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _lock_key(run_id: str) -> int:
-    return int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:8], "big", signed=True)
-
-
-def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _pid_alive(owner: str) -> bool:
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname():
-        return True  # another machine's run: only it can tell
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, ValueError):
-        return True
-    return True
-
-
-def _unlock(lock: Connection | None, key: int) -> None:
-    """Free a run's advisory lock: closing alone would hand the session, lock and all, back
-    to the pool."""
-    if lock is None:
-        return
-    try:
-        lock.scalar(select(func.pg_advisory_unlock(key)))
-        lock.commit()
-        lock.close()
-    except SQLAlchemyError:
-        lock.invalidate()  # the session (and its lock) is ended instead
 
 
 def _chunks(values: list, size: int) -> Iterator[list]:
@@ -121,6 +91,8 @@ class CorpusStore:
         self.batch_size = batch_size
         self.dialect = engine.dialect.name
         self._runs: dict[str, _ActiveRun] = {}
+        self.recovered: list[str] = []
+        """Dead runs this store committed on opening (their feeds were complete)."""
 
     # --- opening -------------------------------------------------------------------------
 
@@ -353,21 +325,45 @@ class CorpusStore:
         self._release(run_id)
 
     def discard_stale_runs(self) -> list[str]:
-        """Discard the staged rows of runs whose owner is dead; their ids."""
+        """Settle the runs whose owner is dead; the ids of those discarded.
+
+        A dead crawl whose feeds all reached their final names is committed instead: its
+        articles are in its feeds, and its crawl state is committed for the same reason
+        (``newscrawl.incremental.commit``), so they are not fetched again. Only the run's
+        own host can look at its feeds: another host leaves such a run alone.
+        """
         with self.transaction(write=False) as connection:
             running = connection.execute(
-                select(s.runs.c.run_id, s.runs.c.owner, s.runs.c.lock_key).where(
+                select(s.runs.c.run_id, s.runs.c.owner, s.runs.c.lock_key, s.runs.c.info).where(
                     s.runs.c.status == RUNNING
                 )
             ).all()
-        dead = [
-            run.run_id
-            for run in running
-            if run.run_id not in self._runs and not self._alive(run.owner, run.lock_key)
-        ]
-        for run_id in dead:
-            self.discard_run(run_id)
-        return dead
+        discarded = []
+        for run in running:
+            if run.run_id in self._runs or self._alive(run.owner, run.lock_key):
+                continue
+            feeds = (run.info or {}).get("feeds") or []
+            if feeds and run.owner.rpartition(":")[0] != socket.gethostname():
+                continue
+            if feeds and all(os.path.exists(path) for path in feeds):
+                self.begin_run(run.run_id)
+                self.commit_run(run.run_id)
+                self.recovered.append(run.run_id)
+            else:
+                self.discard_run(run.run_id)
+                discarded.append(run.run_id)
+        return discarded
+
+    def set_run_feeds(self, run_id: str, feeds: list[str]) -> None:
+        """Where the run's feeds will appear: how a dead run is settled (above)."""
+        self._active(run_id)
+        with self.transaction() as connection:
+            info = connection.scalar(select(s.runs.c.info).where(s.runs.c.run_id == run_id))
+            connection.execute(
+                update(s.runs)
+                .where(s.runs.c.run_id == run_id)
+                .values(info={**(info or {}), "feeds": feeds})
+            )
 
     def _alive(self, owner: str, lock_key: int) -> bool:
         if self.dialect != "postgresql":

@@ -81,7 +81,8 @@ def commit_articles(connection: Connection, run_id: str, staged: list) -> int:
         for staged_row in groups[key]:
             record = staged_row["record"]
             times.append(rec.parse_time(record.get("fetched_at")) or now)
-            if not _is_new(record, staged_row, versions):
+            digest = rec.record_hash(record)
+            if not _is_new(record, digest, staged_row, versions):
                 continue
             latest = versions[-1]["version"] if versions else 0
             number = max(int(record.get("version") or 1), latest + 1)
@@ -91,7 +92,7 @@ def commit_articles(connection: Connection, run_id: str, staged: list) -> int:
                 article_key=key,
                 run_id=run_id,
                 content_hash=rec.content_hash(record),
-                record_hash=rec.record_hash(record),
+                record_hash=digest,  # the number is not part of it
                 warc_file=staged_row["warc_file"],
                 warc_offset=staged_row["warc_offset"],
             )
@@ -113,8 +114,7 @@ def commit_articles(connection: Connection, run_id: str, staged: list) -> int:
     return len(ids)
 
 
-def _is_new(record: dict, staged_row: Any, versions: list) -> bool:
-    digest = rec.record_hash(record)
+def _is_new(record: dict, digest: str, staged_row: Any, versions: list) -> bool:
     if versions and versions[-1]["record_hash"] == digest:
         return False
     for stored in versions:

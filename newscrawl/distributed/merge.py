@@ -163,19 +163,16 @@ def merge(sources: list[Path], out_dir: Path, csv_style: str = "standard") -> Me
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m newscrawl.distributed.merge", description=__doc__.splitlines()[0]
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out_dir", type=Path, help="folder for the merged feeds")
     parser.add_argument("sources", type=Path, nargs="*", help="worker feed folders or files")
     parser.add_argument("--redis-url", help="with --crawl: read the folders from Redis")
     parser.add_argument("--crawl", help="the crawl id (NEWSCRAWL_REDIS_CRAWL, else spider name)")
     parser.add_argument("--prefix", default="newscrawl", help="NEWSCRAWL_REDIS_PREFIX")
     parser.add_argument("--csv-style", default="standard", choices=sorted(CSV_STYLES))
-    options = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
 
+
+def run(options: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     sources = list(options.sources)
     if options.crawl:
         if not options.redis_url:
@@ -205,6 +202,17 @@ def main(argv: list[str] | None = None) -> int:
         f"{report.written} articles written to {options.out_dir}"
     )
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The old form, ``python -m newscrawl.distributed.merge``; ``newscrawl merge`` is new."""
+    parser = argparse.ArgumentParser(
+        prog="python -m newscrawl.distributed.merge", description=__doc__.splitlines()[0]
+    )
+    add_arguments(parser)
+    options = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    return run(options, parser)
 
 
 if __name__ == "__main__":

@@ -190,6 +190,9 @@ class IncrementalExtension:
     def _finish_state(self, *, feeds_ok: bool) -> None:
         if self.store is None:
             return
+        # The corpus store commits just before (newscrawl.corpus.extension): if it failed,
+        # the state is not committed either and the run's articles are fetched again.
+        feeds_ok = feeds_ok and not outcome.store_failed(self.stats.get_stats())
         try:
             self.commit.finish(feeds_ok=feeds_ok, unanswered=self.ledger.unanswered())
         except Exception as exc:

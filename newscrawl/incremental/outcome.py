@@ -38,6 +38,14 @@ def feeds_failed(stats: Mapping[str, Any]) -> int:
     return sum(v for k, v in stats.items() if k.startswith("feedexport/failed_count/"))
 
 
+# Set by the corpus store (newscrawl.corpus.extension) when its commit failed.
+STORE_FAILED = "newscrawl/corpus/commit_failed"
+
+
+def store_failed(stats: Mapping[str, Any]) -> bool:
+    return bool(stats.get(STORE_FAILED))
+
+
 def output_problems(stats: Mapping[str, Any]) -> list[str]:
     """What keeps a run's output from being published and committed; [] when nothing.
 
@@ -51,6 +59,8 @@ def output_problems(stats: Mapping[str, Any]) -> list[str]:
         problems.append(f"feed write failed ({feeds_failed(stats)})")
     if stats.get("newscrawl/feeds/incomplete", 0):
         problems.append(f"feed missing records ({stats['newscrawl/feeds/incomplete']})")
+    if store_failed(stats):
+        problems.append("corpus store commit failed")
     if stats.get("newscrawl/incremental/state_errors", 0):
         problems.append(f"crawl state write failed ({stats['newscrawl/incremental/state_errors']})")
     return problems

@@ -28,6 +28,8 @@ class SiteSpider(scrapy.Spider):
 
     # Skip articles earlier runs emitted, under the run lock (newscrawl.incremental).
     incremental_state = True
+    # Its articles go to the corpus store, NEWSCRAWL_STORE (newscrawl.corpus.extension).
+    corpus_store = True
     gate = incremental.FETCH_EVERYTHING  # replaced in start(); pages parsed from the shell
 
     def __init__(self, *args, **kwargs):

@@ -3,8 +3,9 @@
     python -m tests.support.corpus_writer URL RUN_ID MODE [GO_FILE]
 
 ``stage-and-hang``: stages 120 synthetic articles (flushed), prints "staged", then waits
-to be killed. ``concurrent NAME``: waits for GO_FILE, then stages and commits the shared
-articles 0-199 plus, for 0-49, a version changed by NAME, plus 100 articles of its own.
+to be killed; ``stage-feeds-and-hang FEED``: the same, as a crawl whose feed is FEED.
+``concurrent NAME``: waits for GO_FILE, then stages and commits the shared articles 0-199
+plus, for 0-49, a version changed by NAME, plus 100 articles of its own.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ def main(argv: list[str]) -> int:
     url, run_id, mode = argv[:3]
     store = CorpusStore.open(url, batch_size=50)
     store.begin_run(run_id)
-    if mode == "stage-and-hang":
+    if mode in ("stage-and-hang", "stage-feeds-and-hang"):
+        if mode == "stage-feeds-and-hang":  # a crawl whose feed will be argv[3]
+            store.set_run_feeds(run_id, [argv[3]])
         for n in range(120):
             store.add(run_id, synthetic_article(n))
         store.flush(run_id)

@@ -39,11 +39,13 @@ def crawl_command(
 ) -> list[str]:
     """The command line of one crawl, for tests that start (or kill) it themselves.
 
-    Feeds and crawl state go under ``workdir`` unless ``settings`` says otherwise.
+    Feeds, crawl state and corpus store go under ``workdir`` unless ``settings`` says
+    otherwise.
     """
     merged = {
         "NEWSCRAWL_FEEDS_DIR": str(workdir / "feeds"),
         "NEWSCRAWL_STATE_DIR": str(workdir / "state"),
+        "NEWSCRAWL_STORE": f"sqlite:///{workdir / 'corpus.sqlite3'}",
         "LOG_FILE": str(log),
         **settings,
     }

@@ -65,6 +65,7 @@ class Crawls:
             **FAST,
             "NEWSCRAWL_FEEDS_DIR": str(self.feeds),
             "NEWSCRAWL_STATE_DIR": str(self.state),
+            "NEWSCRAWL_STORE": f"sqlite:///{self.workdir / 'corpus.sqlite3'}",
             "LOG_FILE": str(log),
             **(settings or {}),
         }
