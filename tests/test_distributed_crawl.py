@@ -225,7 +225,11 @@ def test_workers_ride_out_a_redis_outage(
     assert queued >= 4, "the crawl was not under way when Redis stopped"
 
     stats = workers.finish()
-    assert all(s.get("newscrawl/distributed/redis_outages", 0) >= 1 for s in stats)
+    # The outage hit the crawl. Not necessarily every worker: one busy with the requests it
+    # holds in memory may make no Redis call in those 20 s (its heartbeat comes every third
+    # of the 60 s lease), and riding the outage out unaware is what it should do.
+    outages = [s.get("newscrawl/distributed/redis_outages", 0) for s in stats]
+    assert sum(outages) >= 1, outages
     assert_one_record_per_article(feed_records(workers.feeds_dir), expected)
 
 
