@@ -219,7 +219,7 @@ MAX_IDLE_TIME_BEFORE_CLOSE = 10
 # site and of the bundled sample: all have a title, body, published, outlet and lead, and
 # every page showing comments yields some. Real video pages can carry a player and no text
 # paragraph, hence body and lead a little lower.
-EXTENSIONS = {"newscrawl.monitors.extension.MonitorsExtension": 100}
+EXTENSIONS["newscrawl.monitors.extension.MonitorsExtension"] = 100
 # False: no validation stats, no monitors, no notification, no report.
 NEWSCRAWL_MONITORS = True
 # Least share of the run's article pages whose record has the field non-empty (a page that

@@ -69,3 +69,22 @@ def test_an_empty_value_means_the_default_where_empty_cannot_be_meant():
     ours = defaults.project_settings(given)
     assert ours.get("NEWSCRAWL_STATE_DIR") == ""
     assert ours.get("NEWSCRAWL_STATE_DIR", empty_is_default=True) == project.NEWSCRAWL_STATE_DIR
+
+
+def test_settings_module_assigns_each_setting_once():
+    # A second "EXTENSIONS = {...}" further down silently dropped the first block's
+    # extension (the corpus store was off in every crawl): extend, never reassign.
+    import ast
+    from collections import Counter
+
+    import newscrawl.settings
+
+    tree = ast.parse(Path(newscrawl.settings.__file__).read_text(encoding="utf-8"))
+    names = Counter(
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    )
+    assert [name for name, count in names.items() if count > 1] == []
