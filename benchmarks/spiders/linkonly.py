@@ -9,15 +9,14 @@ from urllib.parse import urlsplit
 
 import scrapy
 
-from newscrawl.spiders.site import split_arg
-
 
 class LinkOnlySpider(scrapy.Spider):
     name = "linkonly"
 
     def __init__(self, start_urls=None, max_pages=3, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.start_list = split_arg(start_urls)
+        # The same comma-separated list the boursorama spider takes (newscrawl.config).
+        self.start_list = [url.strip() for url in (start_urls or "").split(",") if url.strip()]
         self.max_pages = int(max_pages)
         # The address guard lets the start hosts through, as for the boursorama spider.
         self.start_hosts = {urlsplit(url).hostname for url in self.start_list} - {None}
