@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import dataclasses
 import io
@@ -326,3 +327,36 @@ def test_a_lone_surrogate_cannot_fail_a_record_in_any_exporter():
         assert sum(stats.values()) == 1
     data, _ = export(JsonLinesExporter, [article], encoding="utf-8")
     assert json.loads(data)["title"] == "Le CAC 40 \ufffd en hausse"
+
+
+def test_the_feeds_exporting_an_item_together_convert_it_once_and_never_reuse_it(monkeypatch):
+    from newscrawl.feeds import exporters
+
+    calls = []
+    real = exporters.as_plain
+
+    def counting(item):
+        calls.append(item)
+        return real(item)
+
+    monkeypatch.setattr(exporters, "as_plain", counting)
+    item = make_article(1)
+    outputs = {cls: io.BytesIO() for cls in (JsonLinesExporter, ArticlesCsvExporter)}
+
+    async def crawl_turns():
+        for cls, file in outputs.items():
+            cls(file).export_item(item)  # one item_scraped: every feed in one go
+        assert len(calls) == 1
+        await asyncio.sleep(0)  # the next turn of the loop: the item may have changed
+        item.title = "Titre corrigé"
+        for cls, file in outputs.items():
+            cls(file).export_item(item)
+
+    asyncio.run(crawl_turns())
+    assert len(calls) == 2
+    assert b"Titre corrig" in outputs[JsonLinesExporter].getvalue()
+    assert b"Titre corrig" in outputs[ArticlesCsvExporter].getvalue()
+    # Outside a running loop nothing is shared: each export converts.
+    JsonLinesExporter(io.BytesIO()).export_item(item)
+    JsonLinesExporter(io.BytesIO()).export_item(item)
+    assert len(calls) == 4
