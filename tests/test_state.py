@@ -23,6 +23,7 @@ from newscrawl.incremental.state import (
     ABORTED,
     COMMITTED,
     RUNNING,
+    STAGE_BATCH_ROWS,
     ArticleState,
     SqliteState,
     Visit,
@@ -108,11 +109,28 @@ def test_a_run_killed_before_commit_is_listed_with_its_feeds_after_reopening(tmp
     store.begin_run("r1", NOW.isoformat())
     store.set_run_feeds("r1", ["/feeds/r1/articles.jsonl", "/feeds/r1/articles.csv"])
     store.stage("r1", visit("a"))
-    # No close(): a SIGKILL does not close anything either.
+    store.flush()  # the crawl flushes before any feed gets its final name
+    store.stage("r1", visit("b"))
+    # No close(): a SIGKILL does not close anything either. "b" was never flushed, so no
+    # feed of the run was published: the run is discarded and "b" fetched again.
     reopened = open_state(tmp_path)
     [run] = reopened.unfinished_runs()
     assert (run.run_id, run.status, run.staged) == ("r1", RUNNING, 1)
     assert run.feeds == ["/feeds/r1/articles.jsonl", "/feeds/r1/articles.csv"]
+
+
+def test_staged_visits_are_written_in_batches_and_all_of_them_before_the_commit(tmp_path):
+    store = open_state(tmp_path)
+    store.begin_run("r1", NOW.isoformat())
+    on_disk = open_state(tmp_path)  # another connection sees only what was written
+    for n in range(STAGE_BATCH_ROWS - 1):
+        store.stage("r1", visit(f"a{n}"))
+    assert on_disk.unfinished_runs()[0].staged == 0
+    store.stage("r1", visit("last of the batch"))
+    assert on_disk.unfinished_runs()[0].staged == STAGE_BATCH_ROWS
+    store.stage("r1", visit("b"))
+    assert store.commit_run("r1", NOW.isoformat()) == STAGE_BATCH_ROWS + 1
+    assert on_disk.get("b") is not None and on_disk.count() == STAGE_BATCH_ROWS + 1
 
 
 def test_a_state_from_a_newer_schema_is_refused(tmp_path):

@@ -178,6 +178,9 @@ class RedisState:
         self._call(lambda: self.client.hset(self._staged(run_id), visit.article_id, _dump(visit)))
         self._touch(run_id)
 
+    def flush(self) -> None:
+        return None  # each stage() is already one HSET, acknowledged by the server
+
     def commit_run(self, run_id: str, finished: str, status: str = COMMITTED) -> int:
         """Apply the run's staged visits to the articles, atomically; returns how many."""
         return self._call(lambda: self._commit(run_id, finished, status))

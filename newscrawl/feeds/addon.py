@@ -73,6 +73,9 @@ class FeedsAddon:
         self.rows = RowCheck(crawler)
         self.published: bool | None = None
         """None until the end of the run; then whether the run folder was published."""
+        self.final_name_hooks: list[Any] = []
+        """Run before any feed file or the run folder gets its final name (a recovery
+        trusts what is there then): the crawl state's flush of its staged visits."""
 
     @property
     def run_dir(self) -> Path | None:
@@ -115,6 +118,10 @@ class FeedsAddon:
         }
         settings.set("FEEDS", feeds, priority="addon")
 
+    def before_final_names(self) -> None:
+        for hook in self.final_name_hooks:
+            hook()
+
     def final_path(self, path: str) -> str:
         """Where a feed file is once its run is published (itself for the user's feeds)."""
         return str(self.run.final_path(path)) if self.run is not None else path
@@ -154,6 +161,11 @@ class FeedsAddon:
                 missing.append(name)
         if missing:
             problems.append(f"feeds not written: {', '.join(missing)}")
+        if not problems:
+            try:
+                self.before_final_names()
+            except Exception as exc:
+                problems.append(f"the crawl state could not be written: {exc}")
         if not problems:
             try:
                 self.run.publish()

@@ -42,19 +42,35 @@ def part_path(path: Path) -> Path:
 class AtomicFileFeedStorage:
     """Drop-in for Scrapy's ``FileFeedStorage`` (``file://`` URIs and plain paths)."""
 
-    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, rows=None):
+    def __init__(
+        self,
+        uri: str,
+        *,
+        feed_options: dict[str, Any] | None = None,
+        rows=None,
+        before_final_name=None,
+    ):
         self.path = Path(local_path(uri))
         self.temp_path = part_path(self.path)
         self.append = not (feed_options or {}).get("overwrite", False)
         self.rows = rows
         """The run's ``rowcheck.RowCheck``; None outside a crawl (the merge command)."""
+        self.before_final_name = before_final_name
+        """Called before the rename (the crawl state's flush); if it raises, no rename."""
 
     @classmethod
     def from_crawler(cls, crawler: Any, uri: str, *, feed_options: dict[str, Any] | None = None):
         from newscrawl.feeds.addon import FeedsAddon
 
         addon = crawler.get_addon(FeedsAddon)
-        return cls(uri, feed_options=feed_options, rows=addon.rows if addon else None)
+        if addon is None:
+            return cls(uri, feed_options=feed_options)
+        return cls(
+            uri,
+            feed_options=feed_options,
+            rows=addon.rows,
+            before_final_name=addon.before_final_names,
+        )
 
     def open(self, spider: Any) -> IO[bytes]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +86,13 @@ class AtomicFileFeedStorage:
 
     def store(self, file: IO[bytes]) -> None:
         problem = self.rows.check_storage(self) if self.rows is not None else None
+        if problem is None and self.before_final_name is not None:
+            try:
+                self.before_final_name()
+            except Exception:
+                with contextlib.suppress(OSError):
+                    file.close()
+                raise
         if problem is not None:
             with contextlib.suppress(OSError):  # a full disk fails the flush of close() too
                 file.close()

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -76,6 +77,9 @@ class IncrementalExtension:
             # Known entries stop pagination only after a run that crawled everything.
             trust_known = self.store.last_run_reason() == "finished"
             self.store.begin_run(self.run_id, utc_iso(self.started))
+            feeds = crawler.get_addon(FeedsAddon)
+            if feeds is not None:
+                feeds.final_name_hooks.append(self.flush_state)
         self.gate = Gate(
             self.stats, self.store, self.policy, self.started, self.ledger, trust_known=trust_known
         )
@@ -164,6 +168,21 @@ class IncrementalExtension:
                 exc,
             )
 
+    def flush_state(self) -> None:
+        """Put the staged visits on disk: a feed is about to get its final name."""
+        if self.store is None or self.commit.committed:
+            return
+        try:
+            self.store.flush()
+        except Exception as exc:
+            self.stats.inc_value("newscrawl/incremental/state_errors")
+            logger.error(
+                "The crawl state could not record this run's articles (%s): its feeds will "
+                "not be published nor its state committed",
+                exc,
+            )
+            raise
+
     def item_error(self, item: Any, response: Any = None, spider: Any = None, failure=None):
         self.stats.inc_value("newscrawl/items/failed")
 
@@ -179,6 +198,8 @@ class IncrementalExtension:
         if feeds is not None:
             published = feeds.publish()
         else:
+            with contextlib.suppress(Exception):  # counted and logged: output_problems sees it
+                self.flush_state()
             published = not outcome.output_problems(self.stats.get_stats())
         self._finish_state(feeds_ok=published)
 
