@@ -9,7 +9,8 @@ spread over the five news listings and served by nginx (``apt-get install nginx-
 without it the test suite's Python server, which competes for the CPU, and the output says
 so). Each spider crawls the whole site in its own process with the same settings: the
 link-only spider follows the same listings and "A lire aussi" links and extracts nothing;
-the full one runs with every default output on (the four feeds and the incremental state).
+the full one runs with every default output on (the four feeds, the incremental state,
+the corpus store and the monitors).
 
 Printed per spider: pages, items, seconds, pages/s, CPU ms per page (its process and any
 extraction workers) and peak RSS of the crawl's own process (the server is not counted).
@@ -57,6 +58,8 @@ def settings_for(work: Path, concurrency: int, extra: dict[str, str]) -> dict[st
         "NEWSCRAWL_MAX_REQUESTS": "0",
         "NEWSCRAWL_FEEDS_DIR": str(work / "feeds"),
         "NEWSCRAWL_STATE_DIR": str(work / "state"),
+        # The corpus store is on by default: in the run's folder, not the project's data/.
+        "NEWSCRAWL_STORE": f"sqlite:///{work / 'corpus.sqlite3'}",
         "LOG_LEVEL": "WARNING",
         "LOG_FILE": str(work / "crawl.log"),
         **extra,

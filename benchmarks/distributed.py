@@ -58,6 +58,9 @@ COMMON = {
     # Every run crawls every page: with the crawl state on, a run would skip what the one
     # before emitted (the Redis state is shared by all the distributed runs).
     "NEWSCRAWL_INCREMENTAL": "False",
+    # The scaling of the crawl, not of a store: a distributed crawl takes a PostgreSQL store
+    # or none, and the plain run must not write into the project's data/corpus.sqlite3.
+    "NEWSCRAWL_STORE": "",
 }
 
 NGINX_CONF = """

@@ -54,12 +54,16 @@ def _bool(value: Any) -> bool:
     return BaseSettings({"value": value}).getbool("value")
 
 
-def _number(kind: type, low: float | None = None) -> Callable[[Any], Any]:
+def _number(
+    kind: type, low: float | None = None, high: float | None = None
+) -> Callable[[Any], Any]:
     def parse(value: Any) -> Any:
         if isinstance(value, bool):
             raise ValueError(value)
         number = kind(str(value).strip()) if isinstance(value, str) else kind(value)
         if number != number or (low is not None and number < low):  # NaN, or too small
+            raise ValueError(value)
+        if high is not None and number > high:
             raise ValueError(value)
         return number
 
@@ -192,6 +196,9 @@ SETTINGS: dict[str, Rule] = {
     "SCHEDULER_PERSIST": _BOOL,
     "NEWSCRAWL_CONTACT_URL": Rule(str, "a URL"),
     "NEWSCRAWL_MAX_PAGES": Rule(_number(int, 1), "a whole number of listing pages, 1 or more"),
+    "NEWSCRAWL_EXTRACTION_WORKERS": Rule(
+        _number(int, 0, 64), "a whole number of worker processes, 0 to 64 (0 = none)"
+    ),
     "NEWSCRAWL_SITE_HOSTS": _HOSTS,
     "NEWSCRAWL_ARCHIVE": Rule(lambda v: str(_folder(v)) if v else v, "a folder for WARC files"),
     "NEWSCRAWL_ARCHIVE_MAX_SIZE": Rule(_number(int, 1), "a number of bytes, 1 or more"),

@@ -330,22 +330,25 @@ def test_a_lone_surrogate_cannot_fail_a_record_in_any_exporter():
 
 
 def test_the_feeds_exporting_an_item_together_convert_it_once_and_never_reuse_it(monkeypatch):
-    from newscrawl.feeds import exporters
+    from newscrawl import plain
+    from newscrawl.corpus.records import as_record
 
     calls = []
-    real = exporters.as_plain
+    real = plain.as_plain
 
     def counting(item):
         calls.append(item)
         return real(item)
 
-    monkeypatch.setattr(exporters, "as_plain", counting)
+    monkeypatch.setattr(plain, "as_plain", counting)
     item = make_article(1)
     outputs = {cls: io.BytesIO() for cls in (JsonLinesExporter, ArticlesCsvExporter)}
 
     async def crawl_turns():
         for cls, file in outputs.items():
             cls(file).export_item(item)  # one item_scraped: every feed in one go
+        # The monitors and the corpus store read the same conversion in that turn.
+        assert plain.shared_plain(item) is as_record(item)
         assert len(calls) == 1
         await asyncio.sleep(0)  # the next turn of the loop: the item may have changed
         item.title = "Titre corrigé"

@@ -83,17 +83,19 @@ def test_feeds_on_a_full_disk_fail_the_run_and_leave_no_incomplete_file(site_ser
 def test_a_state_disk_filling_during_the_run_fails_it_and_nothing_is_emitted_twice(
     site_server, tmp_path
 ):
+    # The state writes its staged visits in batches: the disk fills just before the first.
     expected = site_server.expectations.crawled_ids
-    with tmpfs(tmp_path / "disk", "160k") as disk:
+    with tmpfs(tmp_path / "disk", "2m") as disk:
         crawls = Crawls(tmp_path, listing_urls(site_server))
         crawls.state = disk / "state"
-        full = crawls.run()
+        full = crawls.run(settings={**CUT, "CUTPOINT": f"fill_at_flush:{disk}"})
         assert full.returncode == EXIT_FAILED, full.tail
         assert full.summary["status"] == "failed"
         assert "crawl state" in full.summary["problems"]
+        assert "database or disk is full" in full.log
         assert full.folders == []
 
-        grow(disk)
+        (disk / "filler").unlink()
         again = crawls.run()
         assert again.returncode == 0, again.tail
         assert_every_article_once(crawls, expected)

@@ -22,6 +22,7 @@ from newscrawl.incremental.revisit import fingerprint
 
 # Project code this module builds on.
 from newscrawl.items import Article, Comment, Image, RelatedArticle, article_key
+from newscrawl.plain import shared_plain
 
 LIST_CHILDREN = ("images", "comments", "related")
 _NOT_IN_RECORD_HASH = ("fetched_at", "version")
@@ -31,10 +32,11 @@ RELATED_FIELDS = tuple(f.name for f in dataclasses.fields(RelatedArticle))
 
 
 def as_record(article: Article | dict) -> dict[str, Any]:
-    """The plain-dict form of an item (dataclasses.asdict), as the feeds serialise it."""
+    """The plain-dict form of an item, as the feeds serialise it (the same dict they read,
+    during a crawl: read only)."""
     if isinstance(article, dict):
         return article
-    return dataclasses.asdict(article)
+    return shared_plain(article)
 
 
 def from_record(record: dict[str, Any]) -> Article:

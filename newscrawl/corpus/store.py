@@ -54,7 +54,7 @@ from newscrawl.corpus.owners import unlock as _unlock
 from newscrawl.corpus.versions import commit_articles
 
 BATCH_SIZE = 200
-KEYS_PER_COMMIT_STEP = 500
+KEYS_PER_COMMIT_STEP = 50
 # Any constant: the lock under which a PostgreSQL store is created or migrated.
 MIGRATION_LOCK = 0x6E657773  # "news"
 RUNNING, COMMITTED, DISCARDED = "running", "committed", "discarded"

@@ -11,7 +11,6 @@ Rows written are counted in the stats as ``newscrawl/feeds/<table>/rows``.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import dataclasses
 import io
@@ -20,12 +19,13 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
-from itemadapter import ItemAdapter, is_item
+from itemadapter import is_item
 from scrapy.exporters import BaseItemExporter, JsonItemExporter, JsonLinesItemExporter
 
 from newscrawl.defaults import project_settings
 from newscrawl.items import Article
 from newscrawl.normalize.text import without_lone_surrogates
+from newscrawl.plain import as_plain, shared_plain
 
 # OWASP CSV injection: spreadsheets run a cell starting with these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -83,55 +83,9 @@ def utf8(text: str) -> bytes:
         return without_lone_surrogates(text).encode("utf-8")
 
 
-def as_plain(item: Any) -> Any:
-    """A record as plain dicts and lists.
-
-    The project's items are dataclasses: ``dataclasses.asdict`` converts them several times
-    faster than itemadapter's generic walk, which was the main cost of writing four feeds.
-    """
-    if dataclasses.is_dataclass(item) and not isinstance(item, type):
-        return dataclasses.asdict(item)
-    return ItemAdapter(item).asdict()
-
-
-class _SharedConversion:
-    """One ``as_plain`` of an item for all the feeds that export it in one go.
-
-    Scrapy's FeedExporter hands the same item to every feed slot in one synchronous loop;
-    converting it once instead of once per feed was the largest cost of the four default
-    feeds. The entry holds the item itself (so its id cannot be reused by another object)
-    and is dropped at the event loop's next turn, before anything can change the item and
-    export it again. Without a running loop (the exporters used outside a crawl) nothing
-    is cached. Exporters only read the dict; none may change it.
-    """
-
-    def __init__(self) -> None:
-        self._item: Any = None
-        self._plain: Any = None
-
-    def get(self, item: Any) -> Any:
-        if self._item is item:
-            return self._plain
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return as_plain(item)
-        plain = as_plain(item)
-        if self._item is None:
-            loop.call_soon(self._drop)
-        self._item, self._plain = item, plain
-        return plain
-
-    def _drop(self) -> None:
-        self._item = self._plain = None
-
-
-_shared = _SharedConversion()
-
-
 def export_record(item: Any) -> Any:
-    """The item as plain data, converted once for every feed exporting it now."""
-    return _shared.get(item)
+    """The item as plain data, converted once for every feed (and reader) of it now."""
+    return shared_plain(item)
 
 
 def _plain(value: Any) -> Any:

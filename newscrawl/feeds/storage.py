@@ -89,10 +89,8 @@ class AtomicFileFeedStorage:
         if problem is None and self.before_final_name is not None:
             try:
                 self.before_final_name()
-            except Exception:
-                with contextlib.suppress(OSError):
-                    file.close()
-                raise
+            except Exception as exc:
+                problem = f"the crawl state could not record its articles ({exc})"
         if problem is not None:
             with contextlib.suppress(OSError):  # a full disk fails the flush of close() too
                 file.close()

@@ -18,6 +18,7 @@ never flushed belong to a run whose feeds were never published, which is discard
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -371,10 +372,13 @@ class SqliteState:
         return count + unwritten
 
     def close(self) -> None:
-        try:
+        # Rows still held belong to a run that published nothing (publication and the
+        # commit flush first), which a later run discards anyway: written if the disk
+        # lets them be, and a close never fails for them.
+        with contextlib.suppress(sqlite3.Error):
             self.flush()
-        finally:
-            self._db.close()
+        self._pending = []
+        self._db.close()
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
@@ -33,6 +32,7 @@ from newscrawl.monitors.records import RecordsTally
 from newscrawl.monitors.report import REPORT_HTML, SlowestPages, report_data, write_report
 from newscrawl.monitors.suite import MonitorsResult, run_monitors
 from newscrawl.normalize.clock import utc_iso, utc_now
+from newscrawl.plain import shared_plain
 
 logger = logging.getLogger("newscrawl.monitors")
 
@@ -64,7 +64,7 @@ class MonitorsExtension:
     def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
         if not isinstance(item, Article):
             return
-        errors = self.tally.add(ItemAdapter(item).asdict())
+        errors = self.tally.add(shared_plain(item))
         for error in errors:
             self.stats.inc_value(error.stat)
         if errors:

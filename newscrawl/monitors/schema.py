@@ -9,6 +9,12 @@ and types; this module only compiles it once and turns jsonschema's errors into
 spidermon ships a JSON Schema validator too, but it builds a new jsonschema validator for
 every record, keys errors by index (``comments.3.published``: one stat name per position)
 and returns translated prose instead of a kind: three things a per-item counter must not do.
+
+Most records are valid, and jsonschema's walk cost more per heavy record (10 comments)
+than writing it to four feeds. A record is first checked by a fastjsonschema validator
+compiled from the same schema to Python code (about 20 x faster); only a record it refuses
+goes through jsonschema, which names every error. The two must agree on validity: the
+tests check them on every fixture and every kind of break.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -70,6 +77,24 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
 
 
+@cache
+def _fast_check() -> Any:
+    """The schema compiled to a Python function that raises on the first break."""
+    schema = _inline_refs(article_schema(), article_schema().get("$defs", {}))
+    # fastjsonschema knows drafts 4 to 7; the schema uses no keyword those drafts lack.
+    schema.pop("$schema", None)
+    return fastjsonschema.compile(schema, use_default=False)
+
+
+def is_valid(record: Mapping[str, Any]) -> bool:
+    """Whether ``record`` keeps the contract, the fast way."""
+    try:
+        _fast_check()(record)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def _inline_refs(node: Any, defs: Mapping[str, Any]) -> Any:
     """Replace each ``{"$ref": "#/$defs/x"}`` by its definition (the schema has no cycle)."""
     if isinstance(node, Mapping):
@@ -84,6 +109,8 @@ def _inline_refs(node: Any, defs: Mapping[str, Any]) -> Any:
 
 def validate_record(record: Mapping[str, Any]) -> list[FieldError]:
     """Every way ``record`` (a feed record as a dict) breaks the contract; [] when valid."""
+    if is_valid(record):
+        return []
     found = set()
     for error in _validator().iter_errors(record):
         found.update(_field_errors(error))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -21,6 +22,7 @@ from newscrawl import config, incremental, sites
 from newscrawl.incremental.fetchtime import fetched_at
 from newscrawl.middlewares.limits import BrokenBody, RedirectLoop, ResponseTooLarge
 from newscrawl.sites.pages import classify_page, page_facts
+from newscrawl.spiders.extraction import ExtractionPool
 
 
 class SiteSpider(scrapy.Spider):
@@ -31,6 +33,7 @@ class SiteSpider(scrapy.Spider):
     # Its articles go to the corpus store, NEWSCRAWL_STORE (newscrawl.corpus.extension).
     corpus_store = True
     gate = incremental.FETCH_EVERYTHING  # replaced in start(); pages parsed from the shell
+    extraction: ExtractionPool | None = None  # NEWSCRAWL_EXTRACTION_WORKERS > 0
 
     def __init__(self, *args, **kwargs):
         # Checked before anything is opened (newscrawl.config): a bad one is exit 2.
@@ -59,6 +62,10 @@ class SiteSpider(scrapy.Spider):
         spider.allowed_domains = sorted(
             set(spider.site.hosts) | set(extra_hosts) | spider.start_hosts
         )
+        workers = config.parse_setting(settings, "NEWSCRAWL_EXTRACTION_WORKERS")
+        if workers:
+            spider.extraction = ExtractionPool(spider.site.name, workers, crawler)
+            crawler.signals.connect(spider.extraction.close, signal=signals.spider_closed)
         return spider
 
     async def start(self):
@@ -98,7 +105,9 @@ class SiteSpider(scrapy.Spider):
                 return None
         return scrapy.Request(
             url,
-            callback=self.parse_article,
+            callback=self.parse_article
+            if self.extraction is None
+            else self.parse_article_in_worker,
             errback=self.on_error,
             meta={"page_kind": "article", "article_id": article_id, **meta},
         )
@@ -155,6 +164,20 @@ class SiteSpider(scrapy.Spider):
         article = None
         if facts.html and isinstance(response, TextResponse) and not facts.empty:
             article = self.site.parse_article(response.selector, response.url)
+        yield from self._article_output(response, facts, article)
+
+    async def parse_article_in_worker(self, response):
+        """``parse_article`` with the parse in an extraction worker (spiders/extraction.py)."""
+        self.crawler.stats.inc_value("newscrawl/pages/article")
+        facts = page_facts(response.status, response.headers.get("Content-Type"), response.body)
+        article = None
+        if facts.html and isinstance(response, TextResponse) and not facts.empty:
+            article = await self.extraction.parse_article(response.text, response.url)
+        for output in self._article_output(response, facts, article):
+            yield output
+
+    def _article_output(self, response, facts, article):
+        """The page's records and requests once parsed: the Article and its related pages."""
         kind = classify_page(article, facts)
         if kind is not None:
             self._not_an_article(response, kind)

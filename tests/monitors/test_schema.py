@@ -10,6 +10,7 @@ import pytest
 
 from newscrawl.items import Article, Comment, Image, RelatedArticle
 from newscrawl.monitors import RecordsTally, article_schema, validate_record
+from newscrawl.monitors.schema import _validator, is_valid
 from tests.monitors.support import fixture_record_paths, fixture_records
 
 
@@ -64,6 +65,45 @@ def test_each_break_is_named_by_field_and_kind(change, stat):
     record = copy.deepcopy(_seed())
     change(record)
     assert _stats(record) == [stat]
+    assert not is_valid(record)
+
+
+# Breaks the fast check must refuse as jsonschema does: a record it passes is never checked
+# again, so it may not be more lenient (stricter only costs the slow walk).
+FAST_CHECK_BREAKS = [
+    lambda r: r.update(comment_count=True),
+    lambda r: r.update(comment_count=-1),
+    lambda r: r.update(version=1.5),
+    lambda r: r.update(authors="Reuters"),
+    lambda r: r.update(authors=[None]),
+    lambda r: r.update(body=[1]),
+    lambda r: r.update(url="/relative"),
+    lambda r: r.update(article_id="xyz"),
+    lambda r: r.update(fetched_at="2024-10-21T15:00:00+02:00"),
+    lambda r: r.update(updated="2024-10-21 15:00"),
+    lambda r: r.update(comments={}),
+    lambda r: r.update(images=[{}]),
+    lambda r: r["comments"][0].update(extra=1),
+    lambda r: r["comments"][0].update(position=0),
+    lambda r: r["related"][0].update(url=None, title=""),
+    lambda r: r.update(site=None),
+    lambda r: r.clear(),
+]
+
+
+@pytest.mark.parametrize("change", FAST_CHECK_BREAKS)
+def test_the_fast_check_refuses_what_jsonschema_refuses(change):
+    record = copy.deepcopy(_seed())
+    change(record)
+    slow_errors = list(_validator().iter_errors(record))
+    assert slow_errors, "not a break: the case tests nothing"
+    assert not is_valid(record)
+    assert validate_record(record) != []
+
+
+@pytest.mark.parametrize("path", fixture_record_paths(), ids=lambda p: p.parent.name)
+def test_the_fast_check_passes_every_fixture(path):
+    assert is_valid(json.loads(path.read_text(encoding="utf-8")))
 
 
 def test_two_missing_fields_are_two_errors():

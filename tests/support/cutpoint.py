@@ -5,9 +5,11 @@
 ``<point>`` is ``rename:N`` (just before the N-th rename under ``NEWSCRAWL_FEEDS_DIR``:
 1-4 are the feed files, 5 the run folder), ``before_commit`` (after the folder's rename,
 before the crawl state's commit), ``after_commit`` (the state committed, the run not yet
-closed), or ``fill:<path>`` (fill the disk holding ``<path>`` just before the state
-commit, like a disk filling up at the worst moment). A real SIGKILL: no Python clean-up
-runs, the kernel drops the locks, as when the OOM killer or ``kill -9`` strikes.
+closed), ``fill:<path>`` (fill the disk holding ``<path>`` just before the state
+commit, like a disk filling up at the worst moment) or ``fill_at_flush:<path>`` (fill it
+just before the state's first write of staged visits: a disk filling during the run).
+A real SIGKILL: no Python clean-up runs, the kernel drops the locks, as when the OOM
+killer or ``kill -9`` strikes.
 """
 
 from __future__ import annotations
@@ -76,3 +78,13 @@ class CutPoint:
             return result
 
         store.commit_run = cut_commit
+
+        if point.startswith("fill_at_flush:"):
+            flush = store.flush
+
+            def fill_then_flush() -> None:
+                fill(Path(point.partition(":")[2]))
+                store.flush = flush
+                flush()
+
+            store.flush = fill_then_flush

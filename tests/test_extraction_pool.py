@@ -1,0 +1,87 @@
+"""Article pages parsed in worker processes: the same records, and a dead worker loses none.
+
+Real crawls of the local site (``scrapy crawl boursorama`` in a subprocess) with
+``NEWSCRAWL_EXTRACTION_WORKERS`` on and off; the worker is a real spawned process, killed
+with SIGKILL as the OOM killer would.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from tests.support.runs import Crawls, listing_urls, read_jsonl
+
+POOL = {"NEWSCRAWL_EXTRACTION_WORKERS": "1"}
+
+
+def comparable(items: list[dict]) -> dict[str, dict]:
+    """Records by article id, without the fetch time (two crawls fetch at two moments)."""
+    return {item["article_id"]: {**item, "fetched_at": None} for item in items}
+
+
+def test_the_pool_makes_the_records_the_engine_makes(site_server, tmp_path):
+    engine = Crawls(tmp_path / "engine", listing_urls(site_server)).run()
+    pooled = Crawls(tmp_path / "pooled", listing_urls(site_server)).run(settings=POOL)
+    assert engine.returncode == 0, engine.tail
+    assert pooled.returncode == 0, pooled.tail
+    assert pooled.summary["status"] == "ok"
+    assert set(comparable(pooled.items)) == site_server.expectations.crawled_ids
+    assert comparable(pooled.items) == comparable(engine.items)
+    # Pages that are not articles are told apart the same way (counted failed, not emitted).
+    assert pooled.count("failed") == engine.count("failed")
+
+
+def spawned_children(pid: int) -> list[int]:
+    """The multiprocessing workers started by process ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid and b"multiprocessing" in command and b"resource_tracker" not in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_killed_worker_loses_no_page_and_is_replaced(site_server, tmp_path):
+    crawls = Crawls(tmp_path, listing_urls(site_server))
+    # Slow enough that the crawl is still parsing articles when the worker dies.
+    settings = {**POOL, "DOWNLOAD_DELAY": "0.1", "CONCURRENT_REQUESTS_PER_DOMAIN": "2"}
+    process, log = crawls.popen(settings=settings)
+    seen: set[int] = set()
+    killed = None
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        workers = spawned_children(process.pid)
+        seen.update(workers)
+        if workers and killed is None:
+            time.sleep(0.5)  # let it parse a few pages first
+            os.kill(workers[0], signal.SIGKILL)
+            killed = workers[0]
+        time.sleep(0.05)
+    process.communicate(timeout=180)
+    text = log.read_text(encoding="utf-8")
+    assert killed is not None, "no extraction worker was seen"
+    assert process.returncode == 0, text[-4000:]
+    assert "An extraction worker died" in text
+    assert "'newscrawl/extraction/worker_restarts': 1" in text
+    assert len(seen) >= 2, "the dead worker was not replaced"
+    [folder] = crawls.folders()
+    emitted = [item["article_id"] for item in read_jsonl(folder / "articles.jsonl")]
+    assert sorted(emitted) == sorted(site_server.expectations.crawled_ids)  # each once
+    assert [pid for pid in seen if alive(pid)] == [], "a worker outlived its crawl"
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
