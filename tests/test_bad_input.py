@@ -42,6 +42,8 @@ CASES = [
     ("DEPTH_LIMIT", {}, {"DEPTH_LIMIT": "abc"}, "a whole number of article hops"),
     ("NEWSCRAWL_MAX_PAGES", {}, {"NEWSCRAWL_MAX_PAGES": "abc"}, "1 or more"),
     ("NEWSCRAWL_MAX_PAGES zero", {}, {"NEWSCRAWL_MAX_PAGES": "0"}, "1 or more"),
+    ("extraction workers negative", {}, {"NEWSCRAWL_EXTRACTION_WORKERS": "-1"}, "0 to 64"),
+    ("extraction workers too many", {}, {"NEWSCRAWL_EXTRACTION_WORKERS": "1000"}, "0 to 64"),
     ("NEWSCRAWL_REVISIT_WINDOW", {}, {"NEWSCRAWL_REVISIT_WINDOW": "abc"}, "48h, 30m or 2d"),
     ("NEWSCRAWL_CSV_STYLE", {}, {"NEWSCRAWL_CSV_STYLE": "bogus"}, "standard or excel-fr"),
     ("NEWSCRAWL_INCREMENTAL", {}, {"NEWSCRAWL_INCREMENTAL": "maybe"}, "True or False"),

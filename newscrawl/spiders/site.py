@@ -24,6 +24,12 @@ from newscrawl.middlewares.limits import BrokenBody, RedirectLoop, ResponseTooLa
 from newscrawl.sites.pages import classify_page, page_facts
 from newscrawl.spiders.extraction import ExtractionPool
 
+# Queued requests past which the next listing page waits behind the queued articles, and
+# the priority that puts it there: below articles (-1) and related articles (-2), given
+# DEPTH_PRIORITY 1 and DEPTH_LIMIT 2 (settings.py); lower still does no harm.
+QUEUED_BEFORE_PAGINATION_WAITS = 500
+BEHIND_EVERY_ARTICLE = -100
+
 
 class SiteSpider(scrapy.Spider):
     """Crawls the registered site named like the spider (``scrapy crawl <site name>``)."""
@@ -85,14 +91,29 @@ class SiteSpider(scrapy.Spider):
 
     # --- requests ------------------------------------------------------------------------
 
-    def _listing_request(self, url: str, page: int) -> scrapy.Request:
+    def _listing_request(self, url: str, page: int, *, behind: bool = False) -> scrapy.Request:
         # depth_reset: pagination must not use up DEPTH_LIMIT, which bounds article hops.
         return scrapy.Request(
             url,
             callback=self.parse_listing,
             errback=self.on_error,
             meta={"listing_page": page, "depth_reset": True, "page_kind": "listing"},
+            priority=BEHIND_EVERY_ARTICLE if behind else 0,
         )
+
+    def _pagination_waits(self) -> bool:
+        """Whether the next listing page should wait for the articles already queued.
+
+        Listing pages are depth 0, so shallow-first ordering fetches them before any
+        article: a backfill of 500 pages per listing would queue every article of them in
+        memory before parsing the first. Past a backlog, the next page waits behind the
+        queued articles instead, which keeps the queue (and the memory) bounded.
+        """
+        scheduler = getattr(self.crawler.engine, "scheduler", None)
+        try:
+            return scheduler is not None and len(scheduler) > QUEUED_BEFORE_PAGINATION_WAITS
+        except Exception:  # a frontier that cannot say (Redis away): page as usual
+            return False
 
     def _article_request(self, url: str, listed=None, **meta) -> scrapy.Request | None:
         article_id = self.site.article_id_from_url(url)
@@ -137,7 +158,9 @@ class SiteSpider(scrapy.Spider):
             and page < self.max_pages
             and not self.gate.stop_paging(list(listed.values()))
         ):
-            yield self._listing_request(listing.next_page, page=page + 1)
+            yield self._listing_request(
+                listing.next_page, page=page + 1, behind=self._pagination_waits()
+            )
 
     def _entry_per_article(self, entries: list) -> dict:
         """One entry per article id, in page order: the first on a host this crawl follows.
