@@ -489,3 +489,33 @@ def test_compiled_css_finds_what_parsel_finds(folder):
         for scope in scopes:
             expected = [found.root for found in Selector(root=scope, type="html").css(query)]
             assert html.css_all(scope, query) == expected, (query, scope)
+
+
+# --- pagination pacing: a long backfill does not queue every article before parsing one ---
+
+
+@pytest.mark.parametrize(("queued", "priority"), [(0, 0), (500, 0), (501, -100)])
+def test_the_next_listing_page_waits_behind_a_long_queue_of_articles(queued, priority):
+    from types import SimpleNamespace
+
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.test import get_crawler
+
+    folder = LISTINGS_DIR / "marches_lines"
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    spider_class = SpiderLoader(Settings({"SPIDER_MODULES": ["newscrawl.spiders"]})).load(
+        "boursorama"
+    )
+    crawler = get_crawler(spider_class)
+    spider = spider_class.from_crawler(crawler)
+    crawler.engine = SimpleNamespace(scheduler=[None] * queued)  # len() is what is read
+    request = Request(meta["url"], meta={"listing_page": 1})
+    response = HtmlResponse(meta["url"], body=(folder / "page.html").read_bytes(), request=request)
+    outputs = list(spider.parse_listing(response))
+    [next_page] = [r for r in outputs if r.meta.get("page_kind") == "listing"]
+    articles = [r for r in outputs if r.meta.get("page_kind") == "article"]
+    assert next_page.url.endswith("/page-2")
+    assert next_page.priority == priority
+    assert articles and all(r.priority == 0 for r in articles)  # depth adds their -1
