@@ -85,3 +85,21 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_a_worker_does_not_outlive_a_killed_crawl(site_server, tmp_path):
+    crawls = Crawls(tmp_path, listing_urls(site_server))
+    settings = {**POOL, "DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+    process, _ = crawls.popen(settings=settings)
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while not workers and time.monotonic() < deadline and process.poll() is None:
+        workers = spawned_children(process.pid)
+        time.sleep(0.05)
+    assert workers, "no extraction worker was seen"
+    process.kill()  # SIGKILL: no clean-up of the crawl's runs
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in workers if alive(pid)] == [], "the worker outlived its crawl"
