@@ -130,3 +130,16 @@ def test_a_wrong_type_is_counted_and_the_record_kept():
 def _seed() -> dict:
     [seed] = [r for r in fixture_records() if r["images"] and r["comments"] and r["related"]][:1]
     return seed
+
+
+def test_a_value_no_json_holds_is_a_wrong_type_not_a_crash():
+    from datetime import datetime
+
+    record = copy.deepcopy(_seed())
+    record["published"] = datetime(2024, 10, 21, 15, 0)  # a user pipeline's leftover
+    record["comments"][0]["text"] = {"not": "text"}
+    assert not is_valid(record)
+    assert _stats(record) == [
+        "newscrawl/validation/comments[].text/wrong_type",
+        "newscrawl/validation/published/wrong_type",
+    ]
