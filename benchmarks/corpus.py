@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import unthrottled
 from newscrawl.cli import project_settings
 from newscrawl.corpus import CorpusStore
 from newscrawl.corpus.export import Selection, export
@@ -49,14 +50,7 @@ def size_of(path: Path) -> int:
 def _crawl(start: str, max_pages: int, workdir: Path, **settings: str) -> tuple[dict, float]:
     from tests.support.crawl_runner import crawl_in_subprocess
 
-    fast = {
-        "DOWNLOAD_DELAY": "0",
-        "AUTOTHROTTLE_ENABLED": "False",
-        "CONCURRENT_REQUESTS": "16",
-        "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
-        "LOG_LEVEL": "WARNING",
-        "NEWSCRAWL_INCREMENTAL": "False",
-    }
+    fast = {**unthrottled(16), "NEWSCRAWL_INCREMENTAL": "False"}
     workdir.mkdir(parents=True, exist_ok=True)
     args = {"start_urls": start, "max_pages": str(max_pages)}
     started = time.perf_counter()

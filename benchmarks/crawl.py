@@ -30,8 +30,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.distributed import LISTINGS, NginxSite
-from tests.site.model import build_bench_site
+from benchmarks.common import unthrottled
+from benchmarks.distributed import NginxSite
+from tests.site.model import SAMPLE_LISTINGS, build_bench_site
 from tests.site.server import SiteServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,27 +41,20 @@ SPIDERS = ("linkonly", "boursorama")
 
 
 def bench_site(kind: str, articles: int):
-    """The benchmark site of one page kind, its articles spread over the five listings."""
-    site = build_bench_site(articles, kind=kind)
-    ids = next(iter(site.listings.values()))
-    site.listings = {root: ids[i :: len(LISTINGS)] for i, root in enumerate(LISTINGS)}
-    return site
+    """The benchmark site of one page kind, its articles dealt over the five listings."""
+    return build_bench_site(articles, kind=kind, listings=SAMPLE_LISTINGS)
 
 
 def settings_for(work: Path, concurrency: int, extra: dict[str, str]) -> dict[str, str]:
     """The same settings for both spiders; the project's defaults for everything else."""
     return {
+        **unthrottled(concurrency),
         "SPIDER_MODULES": "newscrawl.spiders,benchmarks.spiders",
-        "DOWNLOAD_DELAY": "0",
-        "AUTOTHROTTLE_ENABLED": "False",
-        "CONCURRENT_REQUESTS": str(concurrency),
-        "CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency),
         "NEWSCRAWL_MAX_REQUESTS": "0",
         "NEWSCRAWL_FEEDS_DIR": str(work / "feeds"),
         "NEWSCRAWL_STATE_DIR": str(work / "state"),
         # The corpus store is on by default: in the run's folder, not the project's data/.
         "NEWSCRAWL_STORE": f"sqlite:///{work / 'corpus.sqlite3'}",
-        "LOG_LEVEL": "WARNING",
         "LOG_FILE": str(work / "crawl.log"),
         **extra,
     }

@@ -11,21 +11,14 @@ extraction worker processes, counted once they have exited.
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import sys
 import time
 
 from scrapy import signals
-from scrapy.crawler import CrawlerProcess
-from scrapy.utils.project import get_project_settings
 
-from tests.support.crawl_runner import peak_rss_kb
-
-
-def _pairs(values: list[str]) -> dict[str, str]:
-    return dict(value.split("=", 1) for value in values)
+from tests.support.crawl_runner import crawl_from_command_line, peak_rss_kb
 
 
 def _cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
@@ -34,17 +27,6 @@ def _cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out")
-    parser.add_argument("--spider", required=True)
-    parser.add_argument("-a", dest="spider_args", action="append", default=[])
-    parser.add_argument("-s", dest="settings", action="append", default=[])
-    options = parser.parse_args(argv)
-
-    settings = get_project_settings()
-    settings.setdict(_pairs(options.settings), priority="cmdline")
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(options.spider)
     started: dict[str, float] = {}
 
     def opened(spider) -> None:
@@ -54,9 +36,10 @@ def main(argv: list[str] | None = None) -> int:
             workers_cpu=_cpu_seconds(resource.RUSAGE_CHILDREN),
         )
 
-    crawler.signals.connect(opened, signal=signals.spider_opened, weak=False)
-    process.crawl(crawler, **_pairs(options.spider_args))
-    process.start()
+    def start_clock_at_opening(crawler) -> None:
+        crawler.signals.connect(opened, signal=signals.spider_opened, weak=False)
+
+    options, crawler = crawl_from_command_line(argv, start_clock_at_opening, spider=None)
     result = {
         "stats": crawler.stats.get_stats(),
         "seconds": time.perf_counter() - started["wall"],

@@ -42,19 +42,16 @@ from pathlib import Path
 import redis as redis_py
 from scrapy import Request, Spider
 
+from benchmarks.common import unthrottled
 from newscrawl.distributed.frontier import LeasedQueue
 from newscrawl.distributed.keys import SEEN_BUCKET_BITS, CrawlKeys
-from tests.site.model import build_bench_site
+from tests.site.model import SAMPLE_LISTINGS, build_bench_site
 from tests.site.server import SiteServer
 from tests.support.distributed_support import RedisServer, free_port, worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMON = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "False",
-    "CONCURRENT_REQUESTS": "16",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
-    "LOG_LEVEL": "WARNING",
+    **unthrottled(16),
     # Every run crawls every page: with the crawl state on, a run would skip what the one
     # before emitted (the Redis state is shared by all the distributed runs).
     "NEWSCRAWL_INCREMENTAL": "False",
@@ -128,25 +125,14 @@ class NginxSite:
         self.process.wait(timeout=30)
 
 
-# The five listings of the real crawl (newscrawl.sites.boursorama.urls.START_URLS). One long
-# listing would make the crawl a chain: page N+1 is only known once page N is parsed, and a
-# parsed page waits behind the responses a worker already holds, so a second worker would
-# mostly wait for links.
-LISTINGS = (
-    "/bourse/actualites/",
-    "/bourse/actualites/marches/",
-    "/bourse/actualites/societes/",
-    "/actualite-economique/",
-    "/patrimoine/actualites/",
-)
-
-
 def bench_site(articles: int):
-    """tests/site's benchmark site, its articles spread over the five listings."""
-    site = build_bench_site(articles)
-    ids = next(iter(site.listings.values()))
-    site.listings = {root: ids[i :: len(LISTINGS)] for i, root in enumerate(LISTINGS)}
-    return site
+    """tests/site's benchmark site, its articles dealt over the real crawl's five listings.
+
+    One long listing would make the crawl a chain: page N+1 is only known once page N is
+    parsed, and a parsed page waits behind the responses a worker already holds, so a
+    second worker would mostly wait for links.
+    """
+    return build_bench_site(articles, listings=SAMPLE_LISTINGS)
 
 
 def spider_args(start_url: str, max_pages: int) -> dict[str, str]:

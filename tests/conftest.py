@@ -5,7 +5,7 @@ import pytest
 from tests.site.model import build_site
 from tests.site.server import SiteServer
 from tests.support.crawl_runner import crawl_in_subprocess
-from tests.support.distributed_support import RedisServer
+from tests.support.distributed_support import RedisServer, gated_local_site
 
 # Crawls against the local site need no politeness delay and must not write into data/.
 TEST_SETTINGS = {
@@ -45,3 +45,10 @@ def redis_server(tmp_path_factory):
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def gated_site():
+    """The local site behind a gate the test opens, each page 0.15 s late (distributed tests)."""
+    with gated_local_site(delay=0.15) as server:
+        yield server

@@ -17,8 +17,8 @@ from scrapy.settings import Settings
 from newscrawl.distributed.addon import BUDGET_MIDDLEWARE, DistributedAddon
 from newscrawl.distributed.budget import HostBudget, host_rate, lease_cap
 from newscrawl.distributed.keys import CrawlKeys
-from tests.site.model import build_bench_site, build_site
-from tests.support.distributed_support import GatedSiteServer, feed_records
+from tests.site.model import SAMPLE_LISTINGS, build_bench_site, build_site
+from tests.support.distributed_support import GatedSiteServer, feed_records, gated_local_site
 from tests.test_distributed_crawl import Workers, assert_one_record_per_article
 
 RATE = 5
@@ -90,11 +90,8 @@ def test_rate_cap_and_the_settings_the_addon_moves():
 
 @pytest.fixture
 def gated_site():
-    site, expectations = build_site()
-    with GatedSiteServer(site, delay=0.05) as server:
-        server.expectations = expectations
+    with gated_local_site(delay=0.05) as server:
         yield server
-        server.gate.set()
 
 
 @pytest.mark.parametrize("count", [1, 2, 4])
@@ -165,20 +162,10 @@ def test_a_429_to_one_worker_pauses_the_host_for_all(tmp_path, redis_server, cli
 
 # --- no hoarding -------------------------------------------------------------------------------
 
-# Five listings of 48 articles: 3 pages each, within the spider's max_pages (3).
-LISTINGS = (
-    "/bourse/actualites/",
-    "/bourse/actualites/marches/",
-    "/bourse/actualites/societes/",
-    "/actualite-economique/",
-    "/patrimoine/actualites/",
-)
-
 
 def test_a_worker_joining_a_running_crawl_gets_a_fair_share(tmp_path, redis_server, client):
-    site = build_bench_site(240)
-    ids = next(iter(site.listings.values()))
-    site.listings = {root: ids[i :: len(LISTINGS)] for i, root in enumerate(LISTINGS)}
+    # Five listings of 48 articles: 3 pages each, within the spider's max_pages (3).
+    site = build_bench_site(240, listings=SAMPLE_LISTINGS)
     keys = CrawlKeys("join")
     settings = dict(NEWSCRAWL_HOST_RATE="20", CONCURRENT_REQUESTS="16")
     with GatedSiteServer(site, delay=0.0) as server:

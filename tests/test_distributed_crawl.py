@@ -16,9 +16,7 @@ import pytest
 from newscrawl.distributed.keys import CrawlKeys
 from newscrawl.distributed.merge import main, merge
 from tests.conftest import TEST_SETTINGS
-from tests.site.model import build_site
 from tests.support.distributed_support import (
-    GatedSiteServer,
     RedisServer,
     feed_records,
     finish,
@@ -34,15 +32,6 @@ def redis_server(tmp_path):
     server = RedisServer(tmp_path / "redis").start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def gated_site():
-    site, expectations = build_site()
-    with GatedSiteServer(site, delay=0.15) as server:
-        server.expectations = expectations
-        yield server
-        server.gate.set()
 
 
 def listing_urls(server) -> str:

@@ -22,8 +22,7 @@ from scrapy.utils.test import get_crawler
 from newscrawl.distributed.addon import COMPONENTS
 from newscrawl.distributed.merge import merge
 from newscrawl.distributed.scheduler import LeasedRedisScheduler
-from tests.site.model import build_site
-from tests.support.distributed_support import GatedSiteServer, feed_records
+from tests.support.distributed_support import feed_records
 from tests.support.redis_proxy import StallingProxy
 from tests.test_distributed_crawl import (
     Workers,
@@ -181,15 +180,6 @@ def test_a_stalled_heartbeat_loses_no_lease(client, proxy):
 
 
 # --- end to end ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def gated_site():
-    site, expectations = build_site()
-    with GatedSiteServer(site, delay=0.15) as server:
-        server.expectations = expectations
-        yield server
-        server.gate.set()
 
 
 def test_two_workers_ride_out_a_stall_that_catches_a_lease(

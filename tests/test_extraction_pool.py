@@ -8,6 +8,7 @@ with SIGKILL as the OOM killer would.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -32,6 +33,11 @@ def test_the_pool_makes_the_records_the_engine_makes(site_server, tmp_path):
     assert comparable(pooled.items) == comparable(engine.items)
     # Pages that are not articles are told apart the same way (counted failed, not emitted).
     assert pooled.count("failed") == engine.count("failed")
+    # The worker parsed every page: at least each emitted article, with no fallback.
+    parsed = re.search(r"'newscrawl/extraction/parsed_in_worker': (\d+)", pooled.log)
+    assert parsed and int(parsed.group(1)) >= len(pooled.items)
+    assert "An extraction worker died" not in pooled.log
+    assert "parsed_in_worker" not in engine.log
 
 
 def spawned_children(pid: int) -> list[int]:

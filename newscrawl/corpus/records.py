@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from newscrawl.corpus.schema import CONTRACT_COLUMNS
-from newscrawl.incremental.revisit import fingerprint
+from newscrawl.incremental.revisit import fingerprint, parse_iso
 
 # Project code this module builds on.
 from newscrawl.items import Article, Comment, Image, RelatedArticle, article_key
@@ -83,13 +83,8 @@ def record_hash(record: dict[str, Any]) -> str:
 
 def parse_time(value: str | None) -> datetime | None:
     """An ISO 8601 string of a record as an aware UTC datetime; None when unreadable."""
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    when = parse_iso(value)
+    return when.astimezone(UTC) if when is not None else None
 
 
 def version_row(record: dict[str, Any]) -> dict[str, Any]:

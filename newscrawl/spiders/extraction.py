@@ -40,6 +40,7 @@ from newscrawl.items import Article
 logger = logging.getLogger("newscrawl.extraction")
 
 RESTARTS_STAT = "newscrawl/extraction/worker_restarts"
+IN_WORKER_STAT = "newscrawl/extraction/parsed_in_worker"
 
 
 PARENT_CHECK_SECONDS = 1.0
@@ -83,10 +84,12 @@ class ExtractionPool:
     async def parse_article(self, text: str, url: str) -> Article:
         pool = self._executor()
         try:
-            return await asyncio.wrap_future(pool.submit(parse_page, self.site_name, text, url))
+            article = await asyncio.wrap_future(pool.submit(parse_page, self.site_name, text, url))
         except BrokenProcessPool:
             self._restart(pool, url)
             return parse_page(self.site_name, text, url)
+        self.crawler.stats.inc_value(IN_WORKER_STAT)
+        return article
 
     def _restart(self, broken: ProcessPoolExecutor, url: str) -> None:
         # Every page in flight in the dead pool lands here; the first one replaces it.

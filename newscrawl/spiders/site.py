@@ -182,22 +182,28 @@ class SiteSpider(scrapy.Spider):
         return any(host == own or host.endswith("." + own) for own in self.allowed_domains)
 
     def parse_article(self, response):
-        self.crawler.stats.inc_value("newscrawl/pages/article")
-        facts = page_facts(response.status, response.headers.get("Content-Type"), response.body)
+        facts = self._article_page(response)
         article = None
-        if facts.html and isinstance(response, TextResponse) and not facts.empty:
+        if self._parsable(response, facts):
             article = self.site.parse_article(response.selector, response.url)
         yield from self._article_output(response, facts, article)
 
     async def parse_article_in_worker(self, response):
         """``parse_article`` with the parse in an extraction worker (spiders/extraction.py)."""
-        self.crawler.stats.inc_value("newscrawl/pages/article")
-        facts = page_facts(response.status, response.headers.get("Content-Type"), response.body)
+        facts = self._article_page(response)
         article = None
-        if facts.html and isinstance(response, TextResponse) and not facts.empty:
+        if self._parsable(response, facts):
             article = await self.extraction.parse_article(response.text, response.url)
         for output in self._article_output(response, facts, article):
             yield output
+
+    def _article_page(self, response):
+        self.crawler.stats.inc_value("newscrawl/pages/article")
+        return page_facts(response.status, response.headers.get("Content-Type"), response.body)
+
+    @staticmethod
+    def _parsable(response, facts) -> bool:
+        return facts.html and isinstance(response, TextResponse) and not facts.empty
 
     def _article_output(self, response, facts, article):
         """The page's records and requests once parsed: the Article and its related pages."""

@@ -10,8 +10,10 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from newscrawl.sites.boursorama.urls import START_URLS
 from tests.site import render
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -269,9 +271,15 @@ BENCH_PAGE_KINDS = {
 }
 
 
-def build_bench_site(articles: int = 2000, seed: int = 11, kind: str = "heavy") -> Site:
+def build_bench_site(
+    articles: int = 2000,
+    seed: int = 11,
+    kind: str = "heavy",
+    listings: tuple[str, ...] = ("/bourse/actualites/marches/",),
+) -> Site:
     """A large site for benchmarks: 4 related entries per article and pages of one kind,
-    ``heavy`` (~80 KB, 10 comments) or ``light`` (~18 KB, 3 comments).
+    ``heavy`` (~80 KB, 10 comments) or ``light`` (~18 KB, 3 comments), the articles dealt
+    over ``listings`` in turn (``SAMPLE_LISTINGS``: the real crawl's five).
     """
     comments, padding = BENCH_PAGE_KINDS[kind]
     rng = random.Random(seed)
@@ -286,18 +294,19 @@ def build_bench_site(articles: int = 2000, seed: int = 11, kind: str = "heavy") 
     return Site(
         now=now,
         articles={a.article_id: a for a in pages},
-        listings={"/bourse/actualites/marches/": ids},
+        listings=dealt(ids, listings),
         per_page=20,
     )
 
 
-SAMPLE_LISTINGS = (
-    "/bourse/actualites/",
-    "/bourse/actualites/marches/",
-    "/bourse/actualites/societes/",
-    "/actualite-economique/",
-    "/patrimoine/actualites/",
-)
+def dealt(ids: list[str], listings: tuple[str, ...]) -> dict[str, list[str]]:
+    """The ids dealt over the listings in turn, like cards: listing n gets ids n, n+k, ..."""
+    return {root: ids[n :: len(listings)] for n, root in enumerate(listings)}
+
+
+# The real crawl's five start listings (their paths): one long listing would make a crawl a
+# chain, page N+1 known only once page N is parsed.
+SAMPLE_LISTINGS = tuple(urlsplit(url).path for url in START_URLS)
 
 
 def build_sample_site(seed: int = 23) -> Site:
@@ -333,7 +342,9 @@ def build_sample_site(seed: int = 23) -> Site:
     for i, article in enumerate(articles):
         article.related = [articles[(i + k) % len(articles)].article_id for k in (1, 7)]
     ids = [a.article_id for a in articles]
-    listings = {root: ids[n::5] for n, root in enumerate(SAMPLE_LISTINGS)}
     return Site(
-        now=now, articles={a.article_id: a for a in articles}, listings=listings, per_page=4
+        now=now,
+        articles={a.article_id: a for a in articles},
+        listings=dealt(ids, SAMPLE_LISTINGS),
+        per_page=4,
     )

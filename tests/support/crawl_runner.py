@@ -14,7 +14,9 @@ import os
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -98,10 +100,16 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def main(argv: list[str] | None = None) -> int:
+def crawl_from_command_line(
+    argv: list[str] | None, before_start: Callable[[Any], None], *, spider: str | None
+) -> tuple[argparse.Namespace, Any]:
+    """Crawl in this process as ``OUT [--spider NAME] [-a NAME=VALUE]... [-s NAME=VALUE]...``
+    says (``spider``: the default name; None makes --spider required), with the project's
+    settings; ``before_start(crawler)`` connects its signals. Returns the options and the
+    finished crawler."""
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
-    parser.add_argument("--spider", default="boursorama")
+    parser.add_argument("--spider", default=spider, required=spider is None)
     parser.add_argument("-a", dest="spider_args", action="append", default=[])
     parser.add_argument("-s", dest="settings", action="append", default=[])
     options = parser.parse_args(argv)
@@ -110,14 +118,23 @@ def main(argv: list[str] | None = None) -> int:
     settings.setdict(_pairs(options.settings), priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(options.spider)
-    items: list[dict] = []
-    crawler.signals.connect(
-        lambda item, **_: items.append(ItemAdapter(item).asdict()),
-        signal=signals.item_scraped,
-        weak=False,  # a lambda has no other reference: a weak one is collected at once
-    )
+    before_start(crawler)
     process.crawl(crawler, **_pairs(options.spider_args))
     process.start()
+    return options, crawler
+
+
+def main(argv: list[str] | None = None) -> int:
+    items: list[dict] = []
+
+    def collect_items(crawler: Any) -> None:
+        crawler.signals.connect(
+            lambda item, **_: items.append(ItemAdapter(item).asdict()),
+            signal=signals.item_scraped,
+            weak=False,  # a lambda has no other reference: a weak one is collected at once
+        )
+
+    options, crawler = crawl_from_command_line(argv, collect_items, spider="boursorama")
     result = {
         "items": items,
         "stats": crawler.stats.get_stats(),

@@ -7,6 +7,7 @@ Without the binary the tests fail: .ci/run installs it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.site.model import build_site
 from tests.site.server import SiteServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,3 +132,14 @@ class GatedSiteServer(SiteServer):
         self.gate.wait(timeout=120)
         time.sleep(self.delay)
         return super()._answer(path)
+
+
+@contextlib.contextmanager
+def gated_local_site(delay: float):
+    """The local test site (``build_site``) behind a gate, with its expectations; the gate
+    is opened at the end so that no answer is left waiting."""
+    site, expectations = build_site()
+    with GatedSiteServer(site, delay=delay) as server:
+        server.expectations = expectations
+        yield server
+        server.gate.set()
