@@ -26,7 +26,7 @@ from tests.site.model import SiteComment
 from tests.site.server import free_port
 from tests.support.postgres import postgres_server  # noqa: F401 (a fixture)
 from tests.support.runs import Crawls, listing_urls, read_jsonl
-from tests.test_distributed_crawl import Workers, gated_site  # noqa: F401 (a fixture)
+from tests.test_distributed_crawl import Workers
 
 ROOT = Path(__file__).resolve().parent.parent
 MARCHES = "/bourse/actualites/marches/"
@@ -190,7 +190,7 @@ def test_sigkill_at_several_points_leaves_no_partial_or_duplicate_version(
 
 def test_two_distributed_workers_write_one_postgresql_store(
     postgres_server,  # noqa: F811
-    gated_site,  # noqa: F811
+    gated_site,
     redis_server,
     tmp_path,
 ):

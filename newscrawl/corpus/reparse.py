@@ -45,6 +45,7 @@ from newscrawl.middlewares.encoding import repaired_encoding
 from newscrawl.middlewares.limits import decode_strict
 from newscrawl.normalize.article import normalize_article
 from newscrawl.settings import DOWNLOAD_MAXSIZE
+from newscrawl.workers import process_pool
 
 CHUNK = 8
 
@@ -154,8 +155,7 @@ def extract(archived: ArchivedResponse) -> tuple[ArchivedResponse, dict | None, 
 def _pool(workers: int) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     # fork: workers inherit the imported parser instead of importing Scrapy again.
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return process_pool(workers, "fork" if "fork" in methods else None)
 
 
 def _progress(stream) -> Callable[[int, int], None]:

@@ -13,8 +13,7 @@ What never happens because of the pool:
 - a page parsed differently: the worker parses the text Scrapy decoded, as HTML, exactly as
   ``response.selector`` does;
 - a worker left behind: the pool shuts down when the spider closes, and a worker whose
-  crawl was killed (SIGKILL: no clean-up runs) exits within a second, as it watches its
-  parent (its task queue alone would not tell it: it holds that pipe's other end itself).
+  crawl was killed (SIGKILL: no clean-up runs) exits within a second (``newscrawl.workers``).
 
 Workers are started with ``spawn`` (a fresh interpreter): forking a process that runs a
 reactor and threads is unsafe.
@@ -24,10 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
-import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -36,25 +31,12 @@ from parsel import Selector
 
 from newscrawl import sites
 from newscrawl.items import Article
+from newscrawl.workers import process_pool
 
 logger = logging.getLogger("newscrawl.extraction")
 
 RESTARTS_STAT = "newscrawl/extraction/worker_restarts"
 IN_WORKER_STAT = "newscrawl/extraction/parsed_in_worker"
-
-
-PARENT_CHECK_SECONDS = 1.0
-
-
-def _exit_with_parent(parent: int) -> None:
-    """Worker initialiser: end this worker once the crawl that started it is gone."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def parse_page(site_name: str, text: str, url: str) -> Article:
@@ -72,13 +54,7 @@ class ExtractionPool:
     def _executor(self) -> ProcessPoolExecutor:
         # Started at the first article page: a crawl that parses none starts no process.
         if self._pool is None:
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=context,
-                initializer=_exit_with_parent,
-                initargs=(os.getpid(),),
-            )
+            self._pool = process_pool(self.workers, "spawn")
         return self._pool
 
     async def parse_article(self, text: str, url: str) -> Article:
