@@ -16,6 +16,7 @@ from newscrawl.feeds.exporters import (
     JsonExporter,
     JsonLinesExporter,
     LinksCsvExporter,
+    csv_line,
 )
 from newscrawl.items import Article, Comment, Image, RelatedArticle
 from tests.support.feeds_spider import make_article
@@ -363,3 +364,28 @@ def test_the_feeds_exporting_an_item_together_convert_it_once_and_never_reuse_it
     JsonLinesExporter(io.BytesIO()).export_item(item)
     JsonLinesExporter(io.BytesIO()).export_item(item)
     assert len(calls) == 4
+
+
+CSV_CELL_PIECES = ['"', ",", ";", "\n", "\r", "\r\n", " ", "'", "é", "📈", "\u2028", "a", "0", "\t"]
+CSV_CELLS = ["", '""', " ", "\r", "\n", '"', ",", ";", "a,b", 'il dit "oui"', 0, -1, 1.5, 1e16, 2**70]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_csv_lines_are_the_bytes_of_pythons_csv_writer(delimiter):
+    import random
+
+    rng = random.Random(1404)
+    rows = [[cell] for cell in CSV_CELLS] + [CSV_CELLS, ["", ""], [""] * 7]
+    for _ in range(3000):
+        rows.append(
+            [
+                "".join(rng.choice(CSV_CELL_PIECES) for _ in range(rng.randrange(0, 6)))
+                if rng.random() < 0.9
+                else rng.choice(CSV_CELLS)
+                for _ in range(rng.randrange(1, 8))
+            ]
+        )
+    for row in rows:
+        expected = io.StringIO()
+        csv.writer(expected, delimiter=delimiter, lineterminator="\r\n").writerow(row)
+        assert csv_line(row, delimiter) == expected.getvalue(), row
