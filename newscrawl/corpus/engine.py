@@ -8,12 +8,15 @@ writers queue on the lock instead of failing to upgrade a read lock.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
+
+# Compact, accents as they are in SQLite's JSON text (Datasette shows readable lists); by orjson
+# where it writes what json would, as a heavy article's staged record is 74 KB of JSON.
+from newscrawl.jsonbytes import compact_text, loads
 
 SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite"}
 POSTGRES_DRIVERS = {"postgresql", "postgresql+psycopg"}
@@ -34,11 +37,6 @@ def first_line(exc: BaseException) -> str:
     original = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(original).splitlines() if line.strip()]
     return lines[0] if lines else type(original).__name__
-
-
-def _dumps(value) -> str:
-    # Accents as they are in SQLite's JSON text, so Datasette shows readable lists.
-    return json.dumps(value, ensure_ascii=False)
 
 
 def parse_store_url(raw: str) -> URL:
@@ -79,7 +77,12 @@ def _prepare_sqlite_file(url: URL) -> None:
 def make_engine(url: URL) -> Engine:
     if url.drivername == "sqlite":
         _prepare_sqlite_file(url)
-        engine = create_engine(url, json_serializer=_dumps, connect_args={"timeout": LOCK_WAIT})
+        engine = create_engine(
+            url,
+            json_serializer=compact_text,
+            json_deserializer=loads,
+            connect_args={"timeout": LOCK_WAIT},
+        )
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection, _record):
@@ -98,7 +101,8 @@ def make_engine(url: URL) -> Engine:
         return engine
     return create_engine(
         url,
-        json_serializer=_dumps,
+        json_serializer=compact_text,
+        json_deserializer=loads,
         pool_pre_ping=True,
         connect_args={"connect_timeout": CONNECT_TIMEOUT},
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from newscrawl.incremental.revisit import fingerprint, parse_iso
 
 # Project code this module builds on.
 from newscrawl.items import Article, Comment, Image, RelatedArticle, article_key
+from newscrawl.jsonbytes import compact_utf8
 from newscrawl.plain import shared_plain
 
 LIST_CHILDREN = ("images", "comments", "related")
@@ -77,8 +77,7 @@ def content_hash(record: dict[str, Any]) -> str:
 
 def record_hash(record: dict[str, Any]) -> str:
     material = {k: v for k, v in record.items() if k not in _NOT_IN_RECORD_HASH}
-    encoded = json.dumps(material, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    return hashlib.sha256(compact_utf8(material, sort_keys=True)).hexdigest()
 
 
 def parse_time(value: str | None) -> datetime | None:

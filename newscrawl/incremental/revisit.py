@@ -8,13 +8,13 @@ Scrapy side is ``newscrawl.incremental.gate``.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newscrawl.incremental.state import ArticleState
+from newscrawl.jsonbytes import compact_utf8
 from newscrawl.normalize.clock import PARIS, utc_now
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
@@ -159,5 +159,4 @@ def fingerprint(article: Any) -> str:
         article.comment_count,
         comments,
     ]
-    encoded = json.dumps(material, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    return hashlib.sha256(compact_utf8(material)).hexdigest()

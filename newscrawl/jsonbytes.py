@@ -1,0 +1,64 @@
+"""Compact JSON the standard library's way, written by orjson wherever the two agree.
+
+The crawl state's fingerprint and the corpus's ``record_hash`` are SHA-256 digests of
+``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` in UTF-8, stored across
+runs: those bytes may never change, or every stored article would look changed. orjson
+writes the very same bytes, 5 to 10 times faster, for str, 64-bit int, bool, None, lists,
+tuples and dicts with str keys (every code point checked in tests/test_jsonbytes.py). A
+value with anything else (a float, whose shortest form orjson spells "1e16" where json
+spells "1e+16"; a big int; a non-str key; a datetime) is written by json, as before.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _orjson_writes_it_alike(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return value in _INT64
+    if kind is list or kind is tuple:
+        return all(_orjson_writes_it_alike(entry) for entry in value)
+    if kind is dict:
+        return all(type(key) is str for key in value) and all(
+            _orjson_writes_it_alike(entry) for entry in value.values()
+        )
+    return False
+
+
+def compact_utf8(value: Any, *, sort_keys: bool = False) -> bytes:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=...)`` in
+    UTF-8; a lone surrogate raises UnicodeEncodeError, as json's text would on encoding."""
+    if _orjson_writes_it_alike(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
+        except TypeError:
+            pass  # a lone surrogate: json below raises what callers have always seen
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
+    return text.encode("utf-8")
+
+
+def compact_text(value: Any) -> str:
+    """The same JSON as text: what the corpus store keeps in its JSON columns."""
+    return compact_utf8(value).decode("utf-8")
+
+
+def loads(text: str | bytes) -> Any:
+    """JSON text back to values, as json reads them.
+
+    orjson refuses NaN and reads an int past 64 bits as a float: a value with a float in
+    it is read again by json (a record of the contract has none).
+    """
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    return value if _orjson_writes_it_alike(value) else json.loads(text)
