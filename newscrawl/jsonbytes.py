@@ -21,17 +21,21 @@ _INT64 = range(-(2**63), 2**63)
 
 def _orjson_writes_it_alike(value: Any) -> bool:
     kind = type(value)
-    if kind is str or kind is bool or value is None:
+    if kind is str or value is None or kind is bool:
         return True
     if kind is int:
         return value in _INT64
-    if kind is list or kind is tuple:
-        return all(_orjson_writes_it_alike(entry) for entry in value)
     if kind is dict:
-        return all(type(key) is str for key in value) and all(
-            _orjson_writes_it_alike(entry) for entry in value.values()
-        )
-    return False
+        if not all(type(key) is str for key in value):
+            return False
+        value = value.values()
+    elif kind is not list and kind is not tuple:
+        return False
+    for entry in value:
+        # Most entries are text: looked at here, not by one call each.
+        if type(entry) is not str and entry is not None and not _orjson_writes_it_alike(entry):
+            return False
+    return True
 
 
 def compact_utf8(value: Any, *, sort_keys: bool = False) -> bytes:
