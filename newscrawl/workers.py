@@ -3,8 +3,9 @@
 A ``ProcessPoolExecutor`` worker waits on its task queue, and it holds that pipe's other end
 itself (spawned: passed to it; forked: inherited), so when its parent is SIGKILLed (the OOM
 killer, ``kill -9``) the queue never tells it: it would stay, idle, for good. Each worker
-here watches its parent instead and exits within a second of it going. Used by the crawl's
-extraction workers (``newscrawl.spiders.extraction``) and ``newscrawl reparse``.
+here watches its parent instead and exits within a second of it going. Used by
+``newscrawl reparse``; the crawl's extraction workers read the end of their stdin instead
+(``newscrawl.spiders.extraction``).
 """
 
 from __future__ import annotations

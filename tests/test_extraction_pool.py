@@ -13,6 +13,7 @@ import signal
 import time
 from pathlib import Path
 
+from newscrawl.spiders.extraction import WORKER_MODULE
 from tests.support.runs import Crawls, listing_urls, read_jsonl
 
 POOL = {"NEWSCRAWL_EXTRACTION_WORKERS": "1"}
@@ -41,7 +42,7 @@ def test_the_pool_makes_the_records_the_engine_makes(site_server, tmp_path):
 
 
 def spawned_children(pid: int) -> list[int]:
-    """The multiprocessing workers started by process ``pid``."""
+    """The extraction workers started by process ``pid``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -51,7 +52,7 @@ def spawned_children(pid: int) -> list[int]:
             command = (entry / "cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue
-        if ppid == pid and b"multiprocessing" in command and b"resource_tracker" not in command:
+        if ppid == pid and WORKER_MODULE.encode() in command:
             found.append(int(entry.name))
     return found
 

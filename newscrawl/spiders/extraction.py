@@ -1,42 +1,51 @@
 """Article pages parsed in worker processes, while the engine's one thread keeps fetching.
 
 ``NEWSCRAWL_EXTRACTION_WORKERS = N`` (N > 0) hands each article page's text to one of N
-worker processes; the spider's callback awaits the Article on the asyncio reactor. The
-parser is pure (the page's text and URL in, an Article out: ``newscrawl.sites``), so the
-record is the one the engine's process would have made; only the order in which
-concurrent pages finish, and so the order of the feeds' rows, may differ.
+worker processes (``python -m newscrawl.extraction_worker``); the spider's callback awaits
+the Article on the asyncio reactor. The parser is pure (the page's text and URL in, an
+Article out: ``newscrawl.sites``), so the record is the one the engine's process would have
+made; only the order in which concurrent pages finish, and so the order of the feeds' rows,
+may differ.
+
+Pages and Articles travel as length-prefixed pickles over each worker's stdin and stdout,
+written and read by the event loop itself. A ``ProcessPoolExecutor`` moves them through two
+threads of the engine's process instead (its manager thread and its queue's feeder), which
+fight the engine for the GIL: it cost the engine more per page than the parse it saved.
 
 What never happens because of the pool:
-- a lost page: a worker that died (killed, out of memory) fails its pages with
-  ``BrokenProcessPool``; each is parsed again in the engine's process, a new pool is
-  started for the next ones, and ``newscrawl/extraction/worker_restarts`` counts it;
+- a lost page: the pages a dead worker (killed, out of memory) still owed are parsed in the
+  engine's process, a new worker is started for the next ones, and
+  ``newscrawl/extraction/worker_restarts`` counts it;
 - a page parsed differently: the worker parses the text Scrapy decoded, as HTML, exactly as
-  ``response.selector`` does;
-- a worker left behind: the pool shuts down when the spider closes, and a worker whose
-  crawl was killed (SIGKILL: no clean-up runs) exits within a second (``newscrawl.workers``).
-
-Workers are started with ``spawn`` (a fresh interpreter): forking a process that runs a
-reactor and threads is unsafe.
+  ``response.selector`` does; a parser error is raised in the callback as it would be
+  without the pool;
+- a worker left behind: the pool closes the workers' stdin when the spider closes, and a
+  crawl that was killed (SIGKILL: no clean-up runs) closes it by dying, so the worker reads
+  the end of its input and exits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import pickle
+import struct
+import sys
+from collections import deque
 from typing import Any
 
 from parsel import Selector
 
 from newscrawl import sites
 from newscrawl.items import Article
-from newscrawl.workers import process_pool
 
 logger = logging.getLogger("newscrawl.extraction")
 
 RESTARTS_STAT = "newscrawl/extraction/worker_restarts"
 IN_WORKER_STAT = "newscrawl/extraction/parsed_in_worker"
+WORKER_MODULE = "newscrawl.extraction_worker"
+FRAME = struct.Struct("!Q")  # the byte length of the pickle that follows
+CLOSE_WAIT_SECONDS = 10
 
 
 def parse_page(site_name: str, text: str, url: str) -> Article:
@@ -44,42 +53,123 @@ def parse_page(site_name: str, text: str, url: str) -> Article:
     return sites.get(site_name).parse_article(Selector(text=text, type="html"), url)
 
 
+def frame(value: Any) -> bytes:
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return FRAME.pack(len(payload)) + payload
+
+
+class WorkerDied(Exception):
+    """The worker ended before answering: the page is parsed in the engine instead."""
+
+
+class _Worker:
+    def __init__(self, process: asyncio.subprocess.Process):
+        self.process = process
+        self.owed: deque[asyncio.Future] = deque()  # answers come back in order
+        self.alive = True
+
+
 class ExtractionPool:
     def __init__(self, site_name: str, workers: int, crawler: Any):
         self.site_name = site_name
-        self.workers = workers
+        self.size = workers
         self.crawler = crawler  # its stats exist once the crawl starts, not yet here
-        self._pool: ProcessPoolExecutor | None = None
-
-    def _executor(self) -> ProcessPoolExecutor:
-        # Started at the first article page: a crawl that parses none starts no process.
-        if self._pool is None:
-            self._pool = process_pool(self.workers, "spawn")
-        return self._pool
+        self._workers: list[_Worker] = []
+        self._starting: asyncio.Future | None = None
+        self._readers: set[asyncio.Task] = set()
+        self._closed = False
 
     async def parse_article(self, text: str, url: str) -> Article:
-        pool = self._executor()
-        try:
-            article = await asyncio.wrap_future(pool.submit(parse_page, self.site_name, text, url))
-        except BrokenProcessPool:
-            self._restart(pool, url)
+        worker = await self._worker()
+        if worker is None:  # none could be started (logged): the engine parses
             return parse_page(self.site_name, text, url)
+        answer = asyncio.get_running_loop().create_future()
+        worker.owed.append(answer)
+        worker.process.stdin.write(frame((text, url)))
+        try:
+            ok, value = await answer
+        except WorkerDied:
+            return parse_page(self.site_name, text, url)
+        if not ok:
+            raise value
         self.crawler.stats.inc_value(IN_WORKER_STAT)
-        return article
+        return value
 
-    def _restart(self, broken: ProcessPoolExecutor, url: str) -> None:
-        # Every page in flight in the dead pool lands here; the first one replaces it.
-        if self._pool is broken:
-            self._pool = None
+    async def _worker(self) -> _Worker | None:
+        # Started at the first article page: a crawl that parses none starts no process.
+        if len(self._workers) < self.size and not self._closed:
+            if self._starting is None:
+                self._starting = asyncio.ensure_future(self._start(self.size - len(self._workers)))
+            await asyncio.shield(self._starting)
+        live = [worker for worker in self._workers if worker.alive]
+        return min(live, key=lambda worker: len(worker.owed)) if live else None
+
+    async def _start(self, count: int) -> None:
+        try:
+            for _ in range(count):
+                process = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    WORKER_MODULE,
+                    self.site_name,
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                )
+                worker = _Worker(process)
+                self._workers.append(worker)
+                reader = asyncio.ensure_future(self._read_answers(worker))
+                self._readers.add(reader)
+                reader.add_done_callback(self._readers.discard)
+        except OSError as exc:
+            self._closed = True  # no more attempts: every later page is parsed in the engine
+            logger.error(
+                "Cannot start an extraction worker (%s): pages are parsed in the engine", exc
+            )
+        finally:
+            self._starting = None
+
+    async def _read_answers(self, worker: _Worker) -> None:
+        stdout = worker.process.stdout
+        try:
+            while True:
+                header = await stdout.readexactly(FRAME.size)
+                answer = pickle.loads(await stdout.readexactly(FRAME.unpack(header)[0]))
+                owed = worker.owed.popleft()
+                if not owed.done():
+                    owed.set_result(answer)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the worker ended
+        self._ended(worker)
+
+    def _ended(self, worker: _Worker) -> None:
+        worker.alive = False
+        self._workers.remove(worker)
+        if worker.owed or not self._closed:
             self.crawler.stats.inc_value(RESTARTS_STAT)
             logger.warning(
-                "An extraction worker died (parsing %s or a page beside it); its pages are "
+                "An extraction worker died (exit code %s) with %d pages to parse; they are "
                 "parsed in the engine's process and a new worker is started",
-                url,
+                worker.process.returncode,
+                len(worker.owed),
             )
-        broken.shutdown(wait=False, cancel_futures=True)
+        while worker.owed:
+            owed = worker.owed.popleft()
+            if not owed.done():
+                owed.set_exception(WorkerDied())
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    async def close(self) -> None:
+        """End the workers: no more input, then wait for them to exit (killed if stuck)."""
+        self._closed = True
+        if self._starting is not None:
+            await asyncio.shield(self._starting)
+        workers = list(self._workers)
+        for worker in workers:
+            worker.process.stdin.close()
+        for worker in workers:
+            try:
+                await asyncio.wait_for(worker.process.wait(), CLOSE_WAIT_SECONDS)
+            except TimeoutError:
+                worker.process.kill()
+                await worker.process.wait()
+        if self._readers:
+            await asyncio.gather(*self._readers, return_exceptions=True)
