@@ -367,7 +367,8 @@ def test_the_feeds_exporting_an_item_together_convert_it_once_and_never_reuse_it
 
 
 CSV_CELL_PIECES = ['"', ",", ";", "\n", "\r", "\r\n", " ", "'", "é", "📈", "\u2028", "a", "0", "\t"]
-CSV_CELLS = ["", '""', " ", "\r", "\n", '"', ",", ";", "a,b", 'il dit "oui"', 0, -1, 1.5, 1e16, 2**70]
+CSV_CELLS = ["", '""', " ", "\r", "\n", '"', ",", ";", "a,b", 'il dit "oui"']
+CSV_CELLS += [0, -1, 1.5, 1e16, 2**70]
 
 
 @pytest.mark.parametrize("delimiter", [",", ";"])

@@ -25,7 +25,7 @@ def test_every_code_point_is_written_as_json_writes_it():
             assert compact_utf8(value) == stdlib(value)
 
 
-class Colour(str, enum.Enum):
+class Colour(enum.StrEnum):
     RED = "red"
 
 
