@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from functools import cache
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -18,12 +19,50 @@ from itemadapter import ItemAdapter
 def as_plain(item: Any) -> Any:
     """A record as plain dicts and lists (a fresh copy the caller may change).
 
-    The project's items are dataclasses: ``dataclasses.asdict`` converts them several times
-    faster than itemadapter's generic walk; any other item goes through itemadapter.
+    The project's items are dataclasses, converted as ``dataclasses.asdict`` converts them
+    (which is several times faster than itemadapter's generic walk); any other item goes
+    through itemadapter.
     """
     if dataclasses.is_dataclass(item) and not isinstance(item, type):
-        return dataclasses.asdict(item)
+        return _dataclass_as_dict(item)
     return ItemAdapter(item).asdict()
+
+
+# Values asdict returns as they are (copy.deepcopy gives back the same object).
+_ATOMIC = frozenset({str, int, float, bool, type(None)})
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _dataclass_as_dict(obj: Any) -> dict[str, Any]:
+    """``dataclasses.asdict(obj)``, the same dict, without its per-value deep copy call.
+
+    A record is mostly text, which asdict passes through ``copy.deepcopy`` one value at a
+    time (the same object comes back). Text, numbers, lists and nested dataclasses are
+    converted here; any other value goes to asdict's own rule.
+    """
+    return {name: _value(getattr(obj, name)) for name in _field_names(type(obj))}
+
+
+def _value(value: Any) -> Any:
+    kind = type(value)
+    if kind in _ATOMIC:
+        return value
+    if kind is list:
+        return [entry if type(entry) in _ATOMIC else _value(entry) for entry in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _dataclass_as_dict(value)
+    return dataclasses.asdict(_Holder(value))["value"]
+
+
+@dataclasses.dataclass
+class _Holder:
+    """Hands one value of another kind (dict, tuple, set ...) to asdict's own conversion."""
+
+    value: Any
 
 
 class _SharedConversion:
