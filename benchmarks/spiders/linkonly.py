@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 import scrapy
 
+from newscrawl.spiders.selector import page_selector
+
 
 class LinkOnlySpider(scrapy.Spider):
     name = "linkonly"
@@ -27,13 +29,16 @@ class LinkOnlySpider(scrapy.Spider):
 
     def parse(self, response):
         if "page" in response.meta:
-            for href in response.css("p.c-list-news__title a::attr(href)").getall():
+            # The full spider's Selector, freed with the response (newscrawl.spiders.selector).
+            page = page_selector(response)
+            for href in page.css("p.c-list-news__title a::attr(href)").getall():
                 yield response.follow(href, callback=self.parse_article)
-            next_page = response.css('link[rel="next"]::attr(href)').get()
+            next_page = page.css('link[rel="next"]::attr(href)').get()
             if next_page and response.meta["page"] < self.max_pages:
                 meta = {"page": response.meta["page"] + 1, "depth_reset": True}
                 yield response.follow(next_page, meta=meta)
 
     def parse_article(self, response):
-        for href in response.css(".c-list-details-news__title a::attr(href)").getall():
+        page = page_selector(response)
+        for href in page.css(".c-list-details-news__title a::attr(href)").getall():
             yield response.follow(href, callback=self.parse_article)

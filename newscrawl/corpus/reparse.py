@@ -45,6 +45,7 @@ from newscrawl.middlewares.encoding import repaired_encoding
 from newscrawl.middlewares.limits import decode_strict
 from newscrawl.normalize.article import normalize_article
 from newscrawl.settings import DOWNLOAD_MAXSIZE
+from newscrawl.spiders.selector import page_selector
 from newscrawl.workers import process_pool
 
 CHUNK = 8
@@ -142,7 +143,7 @@ def extract(archived: ArchivedResponse) -> tuple[ArchivedResponse, dict | None, 
         response = rebuild_response(archived)
         if response is None:
             return archived, None, "not a text response"
-        article = sites.get(archived.site).parse_article(response.selector, response.url)
+        article = sites.get(archived.site).parse_article(page_selector(response), response.url)
         article.fetched_at = fetched_at(response)
         normalize_article(article)
         if article.url is None:

@@ -23,6 +23,7 @@ from newscrawl.incremental.fetchtime import fetched_at
 from newscrawl.middlewares.limits import BrokenBody, RedirectLoop, ResponseTooLarge
 from newscrawl.sites.pages import classify_page, page_facts
 from newscrawl.spiders.extraction import ExtractionPool
+from newscrawl.spiders.selector import page_selector
 
 # Queued requests past which the next listing page waits behind the queued articles, and
 # the priority that puts it there: below articles (-1) and related articles (-2), given
@@ -144,7 +145,7 @@ class SiteSpider(scrapy.Spider):
 
     def parse_listing(self, response):
         self.crawler.stats.inc_value("newscrawl/pages/listing")
-        listing = self.site.parse_listing(response.selector, response.url)
+        listing = self.site.parse_listing(page_selector(response), response.url)
         chosen = self._entry_per_article(listing.entries)
         listed = {article_id: self.gate.listed(e, response) for article_id, e in chosen.items()}
         for article_id, entry in chosen.items():
@@ -185,7 +186,7 @@ class SiteSpider(scrapy.Spider):
         facts = self._article_page(response)
         article = None
         if self._parsable(response, facts):
-            article = self.site.parse_article(response.selector, response.url)
+            article = self.site.parse_article(page_selector(response), response.url)
         yield from self._article_output(response, facts, article)
 
     async def parse_article_in_worker(self, response):
