@@ -30,7 +30,7 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Scrapy starts this many tasks for the output of every response, however little it holds:
 # an article page yields one item and a few requests, and its pipelines are synchronous.
 # At Scrapy's 100 they were the largest cost of the crawl after the parse (README
-# "Performance": a light page 8.5 -> 4.7 ms of the engine's CPU).
+# "Performance": a light page 8.3 -> 4.7 ms of the engine's CPU, with a worker).
 CONCURRENT_ITEMS = 8
 
 # Every page carries <meta http-equiv="refresh" content="600">: following it would re-fetch
