@@ -110,3 +110,61 @@ def test_a_worker_does_not_outlive_a_killed_crawl(site_server, tmp_path):
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [pid for pid in workers if alive(pid)] == [], "the worker outlived its crawl"
+
+
+class _Stats:
+    def __init__(self):
+        self.values: dict[str, int] = {}
+
+    def inc_value(self, key, count=1):
+        self.values[key] = self.values.get(key, 0) + count
+
+
+class _Crawler:
+    def __init__(self):
+        self.stats = _Stats()
+
+
+PAGE = "<html><body><h1>Titre</h1><p>Texte</p></body></html>"
+URL = "https://www.boursorama.com/bourse/actualites/titre-" + "0" * 32
+
+
+def _run_pool(pool, pages: int):
+    import asyncio
+
+    async def crawl():
+        results = []
+        for _ in range(pages):
+            try:
+                results.append(await pool.parse_article(PAGE, URL))
+            except Exception as exc:
+                results.append(exc)
+        await pool.close()
+        return results
+
+    return asyncio.run(crawl())
+
+
+def test_a_parser_error_in_the_worker_is_raised_as_the_engine_raises_it():
+    from newscrawl.spiders.extraction import ExtractionPool, parse_page
+
+    try:
+        parse_page("no-such-site", PAGE, URL)
+    except Exception as exc:
+        expected = exc
+    crawler = _Crawler()
+    [raised] = _run_pool(ExtractionPool("no-such-site", 1, crawler), 1)
+    assert type(raised) is type(expected) and str(raised) == str(expected)
+    assert "newscrawl/extraction/worker_restarts" not in crawler.stats.values
+
+
+def test_workers_that_die_before_any_page_are_given_up_and_no_page_is_lost(monkeypatch, caplog):
+    from newscrawl.spiders import extraction
+
+    monkeypatch.setattr(extraction, "WORKER_MODULE", "newscrawl.no_such_worker_module")
+    crawler = _Crawler()
+    articles = _run_pool(extraction.ExtractionPool("boursorama", 1, crawler), 6)
+    engine = extraction.parse_page("boursorama", PAGE, URL)
+    assert articles == [engine] * 6  # each parsed in the engine instead
+    assert crawler.stats.values[extraction.RESTARTS_STAT] == extraction.GIVE_UP_AFTER
+    assert "the engine parses every page from now on" in caplog.text

@@ -46,6 +46,9 @@ IN_WORKER_STAT = "newscrawl/extraction/parsed_in_worker"
 WORKER_MODULE = "newscrawl.extraction_worker"
 FRAME = struct.Struct("!Q")  # the byte length of the pickle that follows
 CLOSE_WAIT_SECONDS = 10
+# Workers that died before answering a single page, one after the other: past this many
+# the pool stops starting them (a broken install would otherwise start one per page).
+GIVE_UP_AFTER = 3
 
 
 def parse_page(site_name: str, text: str, url: str) -> Article:
@@ -67,6 +70,7 @@ class _Worker:
         self.process = process
         self.owed: deque[asyncio.Future] = deque()  # answers come back in order
         self.alive = True
+        self.answered = 0
 
 
 class ExtractionPool:
@@ -78,6 +82,7 @@ class ExtractionPool:
         self._starting: asyncio.Future | None = None
         self._readers: set[asyncio.Task] = set()
         self._closed = False
+        self._dead_before_answering = 0
 
     async def parse_article(self, text: str, url: str) -> Article:
         worker = await self._worker()
@@ -135,6 +140,7 @@ class ExtractionPool:
                 header = await stdout.readexactly(FRAME.size)
                 answer = pickle.loads(await stdout.readexactly(FRAME.unpack(header)[0]))
                 owed = worker.owed.popleft()
+                worker.answered += 1
                 if not owed.done():
                     owed.set_result(answer)
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -152,6 +158,14 @@ class ExtractionPool:
                 worker.process.returncode,
                 len(worker.owed),
             )
+            self._dead_before_answering = 0 if worker.answered else self._dead_before_answering + 1
+            if self._dead_before_answering >= GIVE_UP_AFTER and not self._closed:
+                self._closed = True
+                logger.error(
+                    "%d extraction workers in a row died before parsing a page (see their "
+                    "errors above): the engine parses every page from now on",
+                    self._dead_before_answering,
+                )
         while worker.owed:
             owed = worker.owed.popleft()
             if not owed.done():
