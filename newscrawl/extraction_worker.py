@@ -1,8 +1,8 @@
-"""One extraction worker: ``python -m newscrawl.extraction_worker SITE``.
+"""One extraction worker, started by the crawl (``newscrawl.spiders.extraction.BOOTSTRAP``).
 
 Reads length-prefixed pickles of ``(page text, url)`` on stdin and answers each, in order,
-with ``(True, Article)`` or ``(False, exception)`` on stdout (newscrawl.spiders.extraction).
-It exits at the end of its input: when the crawl closes it, or dies.
+with ``(True, Article)`` or ``(False, exception)`` on its copy of stdout (fd 1 itself is
+stderr by then). It exits at the end of its input: when the crawl closes it, or dies.
 """
 
 from __future__ import annotations
@@ -28,12 +28,13 @@ def _read(stream, size: int) -> bytes | None:
     return data if len(data) == size else None
 
 
-def main(site_name: str) -> int:
+def main(site_name: str, answers_fd: int | None = None) -> int:
     # Ctrl-C reaches the whole process group: the crawl decides when its workers end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    # Whatever the parser or a library prints goes to stderr, never between the answers.
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    if answers_fd is None:  # run by hand (python -m): stdout is the answers' pipe
+        answers_fd = os.dup(sys.stdout.fileno())
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    answers = os.fdopen(answers_fd, "wb")
     pages = sys.stdin.buffer
     while (header := _read(pages, FRAME.size)) is not None:
         payload = _read(pages, FRAME.unpack(header)[0])

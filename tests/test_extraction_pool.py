@@ -168,3 +168,29 @@ def test_workers_that_die_before_any_page_are_given_up_and_no_page_is_lost(monke
     assert articles == [engine] * 6  # each parsed in the engine instead
     assert crawler.stats.values[extraction.RESTARTS_STAT] == extraction.GIVE_UP_AFTER
     assert "the engine parses every page from now on" in caplog.text
+
+
+def test_a_worker_writing_something_else_than_answers_loses_no_page(monkeypatch, caplog):
+    from newscrawl.spiders import extraction
+
+    monkeypatch.setattr(extraction, "WORKER_MODULE", "tests.support.garbled_worker")
+    crawler = _Crawler()
+    articles = _run_pool(extraction.ExtractionPool("boursorama", 1, crawler), 5)
+    assert articles == [extraction.parse_page("boursorama", PAGE, URL)] * 5
+    assert "wrote something else than answers" in caplog.text
+    assert crawler.stats.values[extraction.RESTARTS_STAT] == extraction.GIVE_UP_AFTER
+
+
+def test_the_worker_imports_the_crawls_code_not_a_package_in_the_working_folder(
+    tmp_path, monkeypatch
+):
+    from newscrawl.spiders import extraction
+
+    shadow = tmp_path / "newscrawl"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise SystemExit('a checkout of another version')\n")
+    monkeypatch.chdir(tmp_path)
+    crawler = _Crawler()
+    [article] = _run_pool(extraction.ExtractionPool("boursorama", 1, crawler), 1)
+    assert article == extraction.parse_page("boursorama", PAGE, URL)
+    assert crawler.stats.values == {extraction.IN_WORKER_STAT: 1}

@@ -27,6 +27,8 @@ What never happens because of the pool:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import pickle
 import struct
@@ -45,6 +47,19 @@ RESTARTS_STAT = "newscrawl/extraction/worker_restarts"
 IN_WORKER_STAT = "newscrawl/extraction/parsed_in_worker"
 WORKER_MODULE = "newscrawl.extraction_worker"
 FRAME = struct.Struct("!Q")  # the byte length of the pickle that follows
+# No answer is near this: a longer frame is a worker writing something else on its stdout.
+MAX_FRAME = 1 << 30
+# The worker's first lines, before any import could print: answers get their own copy of
+# stdout and fd 1 becomes stderr; then the crawl's own import path, so that the worker runs
+# the code the crawl runs (a scrapyd egg, not a checkout of another version in the folder).
+BOOTSTRAP = (
+    "import os\n"
+    "answers = os.dup(1)\n"
+    "os.dup2(2, 1)\n"
+    "import importlib, json, sys\n"
+    "sys.path[:] = json.loads(sys.argv[1])\n"
+    "sys.exit(importlib.import_module(sys.argv[2]).main(sys.argv[3], answers))\n"
+)
 CLOSE_WAIT_SECONDS = 10
 # Workers that died before answering a single page, one after the other: past this many
 # the pool stops starting them (a broken install would otherwise start one per page).
@@ -114,7 +129,9 @@ class ExtractionPool:
             for _ in range(count):
                 process = await asyncio.create_subprocess_exec(
                     sys.executable,
-                    "-m",
+                    "-c",
+                    BOOTSTRAP,
+                    json.dumps(sys.path),
                     WORKER_MODULE,
                     self.site_name,
                     stdin=asyncio.subprocess.PIPE,
@@ -125,7 +142,7 @@ class ExtractionPool:
                 reader = asyncio.ensure_future(self._read_answers(worker))
                 self._readers.add(reader)
                 reader.add_done_callback(self._readers.discard)
-        except OSError as exc:
+        except Exception as exc:
             self._closed = True  # no more attempts: every later page is parsed in the engine
             logger.error(
                 "Cannot start an extraction worker (%s): pages are parsed in the engine", exc
@@ -138,14 +155,25 @@ class ExtractionPool:
         try:
             while True:
                 header = await stdout.readexactly(FRAME.size)
-                answer = pickle.loads(await stdout.readexactly(FRAME.unpack(header)[0]))
+                (size,) = FRAME.unpack(header)
+                if size > MAX_FRAME or not worker.owed:
+                    raise ValueError(f"a frame of {size} bytes that answers no page")
+                answer = pickle.loads(await stdout.readexactly(size))
                 owed = worker.owed.popleft()
                 worker.answered += 1
                 if not owed.done():
                     owed.set_result(answer)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the worker ended
-        self._ended(worker)
+        except Exception as exc:  # anything else on its stdout: the worker cannot be trusted
+            logger.error("An extraction worker wrote something else than answers (%s)", exc)
+            with contextlib.suppress(ProcessLookupError):
+                worker.process.kill()
+        finally:
+            with contextlib.suppress(Exception):
+                # Its exit status, for the log line below; it has closed its stdout.
+                await asyncio.wait_for(worker.process.wait(), 1)
+            self._ended(worker)
 
     def _ended(self, worker: _Worker) -> None:
         worker.alive = False
