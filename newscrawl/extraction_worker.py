@@ -1,8 +1,9 @@
 """One extraction worker, started by the crawl (``newscrawl.spiders.extraction.BOOTSTRAP``).
 
-Reads length-prefixed pickles of ``(page text, url)`` on stdin and answers each, in order,
-with ``(True, Article)`` or ``(False, exception)`` on its copy of stdout (fd 1 itself is
-stderr by then). It exits at the end of its input: when the crawl closes it, or dies.
+Reads length-prefixed pickles of ``(page text, url, document type, base URL)`` on stdin and
+answers each, in order, with ``(True, Article)`` or ``(False, exception)`` on its copy of
+stdout (fd 1 itself is stderr by then). It exits at the end of its input: when the crawl
+closes it, or dies.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ def main(site_name: str, answers_fd: int | None = None) -> int:
         payload = _read(pages, FRAME.unpack(header)[0])
         if payload is None:
             break
-        text, url = pickle.loads(payload)
+        page = pickle.loads(payload)
         try:
-            answer = (True, parse_page(site_name, text, url))
+            answer = (True, parse_page(site_name, *page))
         except Exception as exc:  # the callback raises it, as it would without the pool
             answer = (False, _picklable(exc))
         answers.write(frame(answer))

@@ -38,21 +38,35 @@ def _orjson_writes_it_alike(value: Any) -> bool:
     return True
 
 
+def _by_orjson(value: Any, sort_keys: bool) -> bytes | None:
+    """orjson's bytes where they are json's; None where json must write the value."""
+    if not _orjson_writes_it_alike(value):
+        return None
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
+    except TypeError:
+        return None  # a lone surrogate: no UTF-8 for it
+
+
+def _by_json(value: Any, sort_keys: bool, default: Any = None) -> str:
+    return json.dumps(
+        value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys, default=default
+    )
+
+
 def compact_utf8(value: Any, *, sort_keys: bool = False) -> bytes:
     """``json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=...)`` in
     UTF-8; a lone surrogate raises UnicodeEncodeError, as json's text would on encoding."""
-    if _orjson_writes_it_alike(value):
-        try:
-            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
-        except TypeError:
-            pass  # a lone surrogate: json below raises what callers have always seen
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
-    return text.encode("utf-8")
+    fast = _by_orjson(value, sort_keys)
+    return fast if fast is not None else _by_json(value, sort_keys).encode("utf-8")
 
 
-def compact_text(value: Any) -> str:
-    """The same JSON as text: what the corpus store keeps in its JSON columns."""
-    return compact_utf8(value).decode("utf-8")
+def compact_text(value: Any, *, sort_keys: bool = False, default: Any = None) -> str:
+    """The same JSON as json's text (a lone surrogate stays in it, for the caller to replace):
+    the corpus store's JSON columns and the CSV tables' list cells. ``default`` is json's
+    hook for values of other kinds."""
+    fast = _by_orjson(value, sort_keys)
+    return fast.decode("utf-8") if fast is not None else _by_json(value, sort_keys, default)
 
 
 def loads(text: str | bytes) -> Any:

@@ -129,6 +129,21 @@ PAGE = "<html><body><h1>Titre</h1><p>Texte</p></body></html>"
 URL = "https://www.boursorama.com/bourse/actualites/titre-" + "0" * 32
 
 
+def _response():
+    from scrapy.http import HtmlResponse
+
+    return HtmlResponse(URL, body=PAGE.encode(), encoding="utf-8")
+
+
+def _in_engine(site_name: str):
+    """The page parsed as the engine parses it without a pool."""
+    from newscrawl.spiders.extraction import parse_page
+    from newscrawl.spiders.selector import page_form
+
+    response = _response()
+    return parse_page(site_name, response.text, response.url, *page_form(response))
+
+
 def _run_pool(pool, pages: int):
     import asyncio
 
@@ -136,7 +151,7 @@ def _run_pool(pool, pages: int):
         results = []
         for _ in range(pages):
             try:
-                results.append(await pool.parse_article(PAGE, URL))
+                results.append(await pool.parse_article(_response()))
             except Exception as exc:
                 results.append(exc)
         await pool.close()
@@ -146,10 +161,10 @@ def _run_pool(pool, pages: int):
 
 
 def test_a_parser_error_in_the_worker_is_raised_as_the_engine_raises_it():
-    from newscrawl.spiders.extraction import ExtractionPool, parse_page
+    from newscrawl.spiders.extraction import ExtractionPool
 
     try:
-        parse_page("no-such-site", PAGE, URL)
+        _in_engine("no-such-site")
     except Exception as exc:
         expected = exc
     crawler = _Crawler()
@@ -164,7 +179,7 @@ def test_workers_that_die_before_any_page_are_given_up_and_no_page_is_lost(monke
     monkeypatch.setattr(extraction, "WORKER_MODULE", "newscrawl.no_such_worker_module")
     crawler = _Crawler()
     articles = _run_pool(extraction.ExtractionPool("boursorama", 1, crawler), 6)
-    engine = extraction.parse_page("boursorama", PAGE, URL)
+    engine = _in_engine("boursorama")
     assert articles == [engine] * 6  # each parsed in the engine instead
     assert crawler.stats.values[extraction.RESTARTS_STAT] == extraction.GIVE_UP_AFTER
     assert "the engine parses every page from now on" in caplog.text
@@ -176,7 +191,7 @@ def test_a_worker_writing_something_else_than_answers_loses_no_page(monkeypatch,
     monkeypatch.setattr(extraction, "WORKER_MODULE", "tests.support.garbled_worker")
     crawler = _Crawler()
     articles = _run_pool(extraction.ExtractionPool("boursorama", 1, crawler), 5)
-    assert articles == [extraction.parse_page("boursorama", PAGE, URL)] * 5
+    assert articles == [_in_engine("boursorama")] * 5
     assert "wrote something else than answers" in caplog.text
     assert crawler.stats.values[extraction.RESTARTS_STAT] == extraction.GIVE_UP_AFTER
 
@@ -192,5 +207,5 @@ def test_the_worker_imports_the_crawls_code_not_a_package_in_the_working_folder(
     monkeypatch.chdir(tmp_path)
     crawler = _Crawler()
     [article] = _run_pool(extraction.ExtractionPool("boursorama", 1, crawler), 1)
-    assert article == extraction.parse_page("boursorama", PAGE, URL)
+    assert article == _in_engine("boursorama")
     assert crawler.stats.values == {extraction.IN_WORKER_STAT: 1}

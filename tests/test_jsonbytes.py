@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from newscrawl.jsonbytes import compact_utf8, loads
+from newscrawl.jsonbytes import compact_text, compact_utf8, loads
 
 
 def stdlib(value, sort_keys=False) -> bytes:
@@ -94,3 +94,31 @@ def test_a_lone_surrogate_fails_as_the_encoded_json_always_did():
 def test_loads_reads_what_orjson_refuses_as_json_does():
     for text in ('{"a": NaN}', "[18446744073709551616]", '{"é": [1, "x"]}'):
         assert repr(loads(text)) == repr(json.loads(text))
+
+
+def test_a_plain_record_is_written_by_orjson_not_by_json(monkeypatch):
+    """The speed is the point: a record of the contract's kinds never reaches json.dumps."""
+    from newscrawl import jsonbytes
+
+    record = {"title": "Titre é", "comment_count": 3, "authors": ["A", None], "ok": True}
+    expected = stdlib(record, sort_keys=True)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("json.dumps was called")
+
+    monkeypatch.setattr(jsonbytes.json, "dumps", refuse)
+    assert compact_utf8(record, sort_keys=True) == expected
+
+
+@pytest.mark.parametrize("sort_keys", [False, True])
+def test_compact_text_is_jsons_text_surrogates_and_default_hook_included(sort_keys):
+    rng = random.Random(15)
+    values = [_random_value(rng) for _ in range(1000)] + ODD_VALUES
+    values += [{"title": "emoji \ud83d"}, ["\udfff", 1]]
+    for value in values:
+        expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
+        assert compact_text(value, sort_keys=sort_keys) == expected
+    hook = {"item": Colour.RED, "other": object}
+    assert compact_text(hook, default=repr) == json.dumps(
+        hook, ensure_ascii=False, separators=(",", ":"), default=repr
+    )

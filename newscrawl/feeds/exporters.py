@@ -12,7 +12,6 @@ Rows written are counted in the stats as ``newscrawl/feeds/<table>/rows``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
@@ -22,6 +21,7 @@ from scrapy.exporters import BaseItemExporter, JsonItemExporter, JsonLinesItemEx
 
 from newscrawl.defaults import project_settings
 from newscrawl.items import Article
+from newscrawl.jsonbytes import compact_text
 from newscrawl.normalize.text import without_lone_surrogates
 from newscrawl.plain import as_plain, shared_plain
 
@@ -94,7 +94,7 @@ def _plain(value: Any) -> Any:
 
 
 def compact_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_plain)
+    return compact_text(value, default=_plain)
 
 
 def to_cell(value: Any) -> str | int | float:

@@ -16,9 +16,9 @@ What never happens because of the pool:
 - a lost page: the pages a dead worker (killed, out of memory) still owed are parsed in the
   engine's process, a new worker is started for the next ones, and
   ``newscrawl/extraction/worker_restarts`` counts it;
-- a page parsed differently: the worker parses the text Scrapy decoded, as HTML, exactly as
-  ``response.selector`` does; a parser error is raised in the callback as it would be
-  without the pool;
+- a page parsed differently: the worker reads the text Scrapy decoded with the document type
+  and base URL the engine reads it with (``newscrawl.spiders.selector``: one rule for both);
+  a parser error is raised in the callback as it would be without the pool;
 - a worker left behind: the pool closes the workers' stdin when the spider closes, and a
   crawl that was killed (SIGKILL: no clean-up runs) closes it by dying, so the worker reads
   the end of its input and exits.
@@ -36,10 +36,9 @@ import sys
 from collections import deque
 from typing import Any
 
-from parsel import Selector
-
 from newscrawl import sites
 from newscrawl.items import Article
+from newscrawl.spiders.selector import page_form, selector_of
 
 logger = logging.getLogger("newscrawl.extraction")
 
@@ -66,9 +65,9 @@ CLOSE_WAIT_SECONDS = 10
 GIVE_UP_AFTER = 3
 
 
-def parse_page(site_name: str, text: str, url: str) -> Article:
-    """The worker's job: the site's parser on the page text, read as HTML."""
-    return sites.get(site_name).parse_article(Selector(text=text, type="html"), url)
+def parse_page(site_name: str, text: str, url: str, kind: str | None, base_url: str) -> Article:
+    """The worker's job: the site's parser on the page, read as the engine reads it."""
+    return sites.get(site_name).parse_article(selector_of(text, kind, base_url), url)
 
 
 def frame(value: Any) -> bytes:
@@ -99,17 +98,18 @@ class ExtractionPool:
         self._closed = False
         self._dead_before_answering = 0
 
-    async def parse_article(self, text: str, url: str) -> Article:
+    async def parse_article(self, response: Any) -> Article:
+        page = (response.text, response.url, *page_form(response))
         worker = await self._worker()
         if worker is None:  # none could be started (logged): the engine parses
-            return parse_page(self.site_name, text, url)
+            return parse_page(self.site_name, *page)
         answer = asyncio.get_running_loop().create_future()
         worker.owed.append(answer)
-        worker.process.stdin.write(frame((text, url)))
+        worker.process.stdin.write(frame(page))
         try:
             ok, value = await answer
         except WorkerDied:
-            return parse_page(self.site_name, text, url)
+            return parse_page(self.site_name, *page)
         if not ok:
             raise value
         self.crawler.stats.inc_value(IN_WORKER_STAT)

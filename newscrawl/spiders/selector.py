@@ -15,8 +15,8 @@ from scrapy.http import HtmlResponse, JsonResponse, TextResponse, XmlResponse
 from scrapy.utils.response import get_base_url
 
 
-def page_selector(response: TextResponse) -> Selector:
-    """What ``response.selector`` finds, document type and base URL included."""
+def page_form(response: TextResponse) -> tuple[str | None, str]:
+    """The document type and base URL ``response.selector`` reads the page with."""
     if isinstance(response, XmlResponse):
         kind = "xml"
     elif isinstance(response, JsonResponse):
@@ -25,4 +25,14 @@ def page_selector(response: TextResponse) -> Selector:
         kind = "html"
     else:
         kind = None  # as Scrapy does: parsel tells the type from the text
-    return Selector(text=response.text, type=kind, base_url=get_base_url(response))
+    return kind, get_base_url(response)
+
+
+def selector_of(text: str, kind: str | None, base_url: str) -> Selector:
+    """The page as ``page_form`` says to read it: in the engine or in an extraction worker."""
+    return Selector(text=text, type=kind, base_url=base_url)
+
+
+def page_selector(response: TextResponse) -> Selector:
+    """What ``response.selector`` finds, document type and base URL included."""
+    return selector_of(response.text, *page_form(response))

@@ -200,7 +200,7 @@ class SiteSpider(scrapy.Spider):
         facts = self._article_page(response)
         article = None
         if self._parsable(response, facts):
-            article = await self.extraction.parse_article(response.text, response.url)
+            article = await self.extraction.parse_article(response)
         return list(self._article_output(response, facts, article))
 
     def _article_page(self, response):
