@@ -9,6 +9,7 @@ that drop is counted. A record missing a required field is counted and still wri
 from __future__ import annotations
 
 import logging
+import sys
 
 from scrapy.exceptions import DropItem
 
@@ -96,14 +97,22 @@ class DeduplicationPipeline(_StatsPipeline):
 
     def __init__(self, stats):
         super().__init__(stats)
-        self.seen: set[tuple[str, int]] = set()
+        # Held for the whole crawl, one entry per article: the key is the interned string
+        # the spider's own records share (newscrawl.spiders.site), and a crawl rarely sees
+        # two versions of an article, so the others wait in a set of pairs.
+        self.seen: dict[str, int] = {}
+        self.other_versions: set[tuple[str, int]] = set()
 
     def process_item(self, item):
         if not isinstance(item, Article):
             return item
-        key = (article_key(item.article_id, item.url), item.version)
-        if key in self.seen:
+        key, version = sys.intern(article_key(item.article_id, item.url)), item.version
+        first = self.seen.get(key)
+        if first is None:
+            self.seen[key] = version
+        elif first == version or (key, version) in self.other_versions:
             self.stats.inc_value("newscrawl/duplicates")
-            raise DropItem(f"duplicate article {key[0]} (version {key[1]})")
-        self.seen.add(key)
+            raise DropItem(f"duplicate article {key} (version {version})")
+        else:
+            self.other_versions.add((key, version))
         return item

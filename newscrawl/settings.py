@@ -33,6 +33,13 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # "Performance": a light page 8.3 -> 4.7 ms of the engine's CPU, with a worker).
 CONCURRENT_ITEMS = 8
 
+# Scrapy opens two consoles in every crawl by default: a telnet one and an HTTP server
+# that runs any Python code sent with the token it writes to the user's profile folder.
+# A scheduled crawl, a scrapyd job or a worker has no one at a console: both stay closed
+# unless asked for (-s TELNETCONSOLE_ENABLED=True).
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
 # Every page carries <meta http-equiv="refresh" content="600">: following it would re-fetch
 # each page as a "redirect" to itself.
 METAREFRESH_ENABLED = False
@@ -95,6 +102,8 @@ ADDONS = {
     # Every setting checked against newscrawl/config.py's table before any add-on below
     # locks, creates or opens anything: a bad value is one line on stderr and exit 2.
     "newscrawl.config.ConfigAddon": -100,
+    # Scrapy's HTTP console out of the extensions when it is off (newscrawl/consoles.py).
+    "newscrawl.consoles.ConsolesAddon": -90,
     # Distributed mode (newscrawl/distributed/) when NEWSCRAWL_REDIS_URL is set; else a no-op.
     "newscrawl.distributed.addon.DistributedAddon": -20,
     "newscrawl.incremental.addon.IncrementalAddon": -10,

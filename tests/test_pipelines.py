@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -90,3 +91,18 @@ def test_duplicates_are_dropped_by_article_key_and_version():
     with pytest.raises(DropItem):
         pipeline.process_item(raw_article(article_id=None, url="https://www.boursorama.com/x"))
     assert stats.get_value("newscrawl/duplicates") == 2
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_duplicates_as_a_set_of_pairs_finds_them(seed):
+    rng = random.Random(seed)
+    pipeline, seen = DeduplicationPipeline(crawler_stats()), set()
+    for _ in range(300):
+        article_id, version = f"{rng.randrange(20):032x}", rng.choice([1, 1, 1, 2, 3])
+        item = raw_article(article_id=article_id, version=version)
+        if (article_id, version) in seen:
+            with pytest.raises(DropItem):
+                pipeline.process_item(item)
+        else:
+            assert pipeline.process_item(item) is item
+            seen.add((article_id, version))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from scrapy.settings import Settings
 
+from newscrawl.consoles import REMOTE_CONTROL, ConsolesAddon
 from newscrawl.middlewares.useragent import user_agent_with_contact
 from tests.support.safety import crawl
 from tests.support.scripted_server import ScriptedServer, html, page
@@ -29,6 +30,8 @@ def test_defaults_are_safe_and_polite(settings):
     assert settings.getlist("NEWSCRAWL_ALLOWED_HOSTS") == []
     assert settings["TWISTED_DNS_RESOLVER"] == "newscrawl.middlewares.ssrf.GuardedResolver"
     assert settings.getint("NEWSCRAWL_MAX_REQUESTS") > 0
+    assert not settings.getbool("TELNETCONSOLE_ENABLED")
+    assert not settings.getbool("REMOTE_CONTROL_ENABLED")
     user_agent = settings["USER_AGENT"]
     assert user_agent.startswith("newscrawl/") and settings["NEWSCRAWL_CONTACT_URL"] in user_agent
 
@@ -61,3 +64,31 @@ def test_the_server_sees_the_project_and_the_contact_url(tmp_path):
         crawl(tmp_path, {"start_urls": site.url("/")}, settings)
         agents = {headers["User-Agent"] for _, headers in site.requests}
     assert agents == {"newscrawl/0.1 (+https://example.org/ops)"}  # robots.txt and page
+
+
+def test_no_console_listens_unless_asked_for(tmp_path):
+    consoles = ("Telnet console listening", "Remote control HTTP server listening")
+    with ScriptedServer({"/": page(html("home"))}) as site:
+        quiet = crawl(tmp_path, {"start_urls": site.url("/")})
+        asked = crawl(
+            tmp_path,
+            {"start_urls": site.url("/")},
+            {
+                "TELNETCONSOLE_ENABLED": "True",
+                "TELNETCONSOLE_PORT": "0",
+                "REMOTE_CONTROL_ENABLED": "True",
+                "REMOTE_CONTROL_JOBS_DIR": str(tmp_path / "jobs"),
+            },
+        )
+    assert not any(line in quiet["log"] for line in consoles)
+    assert all(line in asked["log"] for line in consoles)
+
+
+def test_the_remote_console_leaves_the_extensions_only_when_off(settings):
+    settings.set("EXTENSIONS", {"my.Extension": 5}, priority="cmdline")
+    ConsolesAddon().update_settings(settings)
+    assert settings.getdict("EXTENSIONS") == {"my.Extension": 5, REMOTE_CONTROL: None}
+    settings.set("REMOTE_CONTROL_ENABLED", True, priority="cmdline")
+    settings.set("EXTENSIONS", {"my.Extension": 5}, priority="cmdline")
+    ConsolesAddon().update_settings(settings)
+    assert settings.getdict("EXTENSIONS") == {"my.Extension": 5}

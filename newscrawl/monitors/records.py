@@ -1,7 +1,8 @@
 """What the run's records say, tallied one record at a time as the crawl writes them.
 
-The tally keeps counters only (no record is held), so it costs the same for 30 records or
-300 000, and it is plain data (``to_dict``/``from_dict``) for report.json and the report.
+The tally keeps counters only (no record is held), and the "A lire aussi" targets in
+bounded memory (``newscrawl.monitors.linked``). It is plain data (``to_dict``/``from_dict``)
+for report.json and the report.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from newscrawl.monitors.linked import LinkedTargets, Target
 from newscrawl.monitors.schema import FieldError, validate_record
 
 COVERAGE_FIELDS = ("title", "body", "published", "outlet", "lead")
+# report.json names this many of the most linked targets (the page shows fewer): a run of
+# 50,000 articles would otherwise write every target it saw.
+KEPT_TARGETS = 100
 
 
 @dataclass
@@ -31,9 +36,8 @@ class RecordsTally:
     per_outlet: Counter[str] = field(default_factory=Counter)
     per_day: Counter[str] = field(default_factory=Counter)
     """Publication day (YYYY-MM-DD, Paris) -> records."""
-    related_targets: Counter[str] = field(default_factory=Counter)
-    """"A lire aussi" target URL -> how many of the run's records link to it."""
-    related_titles: dict[str, str] = field(default_factory=dict)
+    related: LinkedTargets = field(default_factory=LinkedTargets)
+    """"A lire aussi" targets: how many of the run's records link to each."""
 
     def add(self, record: Mapping[str, Any]) -> list[FieldError]:
         """Count one record; returns its schema errors for the caller's stats."""
@@ -55,16 +59,19 @@ class RecordsTally:
         for entry in record.get("related") or []:
             url = entry.get("url") if isinstance(entry, Mapping) else None
             if url:
-                self.related_targets[url] += 1
-                if entry.get("title"):
-                    self.related_titles.setdefault(url, str(entry["title"]))
+                title = entry.get("title")
+                self.related.add(str(url), str(title) if title else None)
         return errors
+
+    def most_linked(self, n: int) -> list[Target]:
+        return self.related.top(n)
 
     def coverage(self, name: str) -> float | None:
         """Share of records with ``name`` filled; None without records."""
         return self.filled[name] / self.records if self.records else None
 
     def to_dict(self) -> dict[str, Any]:
+        kept = self.most_linked(KEPT_TARGETS)
         return {
             "records": self.records,
             "filled": dict(self.filled),
@@ -74,14 +81,19 @@ class RecordsTally:
             "validation_errors": dict(self.validation_errors),
             "per_outlet": dict(self.per_outlet),
             "per_day": dict(self.per_day),
-            "related_targets": dict(self.related_targets),
-            "related_titles": dict(self.related_titles),
+            "linked_targets": len(self.related),
+            "related_targets": {target.url: target.links for target in kept},
+            "related_titles": {target.url: target.title for target in kept if target.title},
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RecordsTally:
-        counters = ("filled", "validation_errors", "per_outlet", "per_day", "related_targets")
+        counters = ("filled", "validation_errors", "per_outlet", "per_day")
         values = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
         for key in counters:
             values[key] = Counter(values.get(key, {}))
-        return cls(**values)
+        tally = cls(**values)
+        titles = data.get("related_titles", {})
+        for url, links in data.get("related_targets", {}).items():
+            tally.related.add(url, titles.get(url), links)
+        return tally

@@ -107,10 +107,7 @@ def render_report(data: Mapping[str, Any]) -> str:
         }
         for name in COVERAGE_FIELDS
     ]
-    linked = [
-        {"url": url, "title": tally.related_titles.get(url), "links": count}
-        for url, count in sorted(tally.related_targets.items(), key=lambda kv: (-kv[1], kv[0]))
-    ][:TOP]
+    linked = [target._asdict() for target in tally.most_linked(TOP)]
     charts = {
         "outlets": bar_chart(tally.per_outlet, horizontal=True) if tally.per_outlet else None,
         "days": bar_chart(tally.per_day, limit=31) if tally.per_day else None,

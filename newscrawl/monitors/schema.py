@@ -25,11 +25,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = "article.schema.json"
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
@@ -70,6 +72,10 @@ def _schema_text() -> str:
 
 @cache
 def _validator() -> Draft202012Validator:
+    # Imported on the first refused record: jsonschema costs a crawl 10 MB of memory, and
+    # most crawls never refuse one.
+    from jsonschema import Draft202012Validator
+
     schema = article_schema()
     Draft202012Validator.check_schema(schema)
     # The file keeps its $defs for people to read; the validator gets them inlined, which

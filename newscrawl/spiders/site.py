@@ -9,6 +9,7 @@ class per registered site.
 
 from __future__ import annotations
 
+import sys
 from urllib.parse import urlsplit
 
 import scrapy
@@ -118,6 +119,10 @@ class SiteSpider(scrapy.Spider):
 
     def _article_request(self, url: str, listed=None, **meta) -> scrapy.Request | None:
         article_id = self.site.article_id_from_url(url)
+        if article_id is not None:
+            # One string per article for the whole crawl, shared by every record of it kept
+            # until the end (admitted here, the ledger, the duplicate pipeline's keys).
+            article_id = sys.intern(article_id)
         # Known to the crawl state and not due for a re-visit: not fetched. Asked once per
         # article; repeated links to it are the duplicate filter's (newscrawl.fingerprint).
         if article_id is not None:
