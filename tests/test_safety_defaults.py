@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from scrapy.settings import Settings
 
 from newscrawl.consoles import REMOTE_CONTROL, ConsolesAddon
 from newscrawl.middlewares.useragent import user_agent_with_contact
+from tests.support.crawl_runner import ENV, ROOT
 from tests.support.safety import crawl
 from tests.support.scripted_server import ScriptedServer, html, page
 
@@ -87,8 +91,41 @@ def test_no_console_listens_unless_asked_for(tmp_path):
 def test_the_remote_console_leaves_the_extensions_only_when_off(settings):
     settings.set("EXTENSIONS", {"my.Extension": 5}, priority="cmdline")
     ConsolesAddon().update_settings(settings)
-    assert settings.getdict("EXTENSIONS") == {"my.Extension": 5, REMOTE_CONTROL: None}
-    settings.set("REMOTE_CONTROL_ENABLED", True, priority="cmdline")
-    settings.set("EXTENSIONS", {"my.Extension": 5}, priority="cmdline")
-    ConsolesAddon().update_settings(settings)
+    assert REMOTE_CONTROL not in settings.getdict("EXTENSIONS_BASE")
+    assert "scrapy.extensions.corestats.CoreStats" in settings.getdict("EXTENSIONS_BASE")
     assert settings.getdict("EXTENSIONS") == {"my.Extension": 5}
+    settings = Settings()
+    settings.setmodule("newscrawl.settings", priority="project")
+    settings.set("REMOTE_CONTROL_ENABLED", True, priority="cmdline")
+    ConsolesAddon().update_settings(settings)
+    assert REMOTE_CONTROL in settings.getdict("EXTENSIONS_BASE")
+
+
+def test_a_crawl_without_the_remote_console_never_imports_aiohttp(tmp_path):
+    # Scrapy imports every listed extension's module, even one that is off.
+    script = (
+        "import sys\n"
+        "from scrapy.utils.project import get_project_settings\n"
+        "from scrapy.crawler import Crawler\n"
+        "from scrapy.utils.conf import build_component_list\n"
+        "from scrapy.utils.misc import load_object\n"
+        "from scrapy.addons import AddonManager\n"
+        "from newscrawl.spiders.sites import BoursoramaSpider\n"
+        "settings = get_project_settings()\n"
+        "settings.set('REMOTE_CONTROL_ENABLED', sys.argv[1] == 'on', priority='cmdline')\n"
+        "crawler = Crawler(BoursoramaSpider, settings)\n"
+        "AddonManager(crawler).load_settings(crawler.settings)\n"
+        "listed = crawler.settings.get_component_priority_dict_with_base('EXTENSIONS')\n"
+        "for path in build_component_list(listed):\n"
+        "    load_object(path)\n"
+        "print('aiohttp' in sys.modules)\n"
+    )
+
+    def imported(state: str) -> str:
+        command = [sys.executable, "-c", script, state]
+        done = subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.strip()
+
+    assert imported("off") == "False"
+    assert imported("on") == "True"
