@@ -92,6 +92,9 @@ class ValidationPipeline(_StatsPipeline):
         return item
 
 
+_UNSEEN = object()
+
+
 class DeduplicationPipeline(_StatsPipeline):
     """One record per article id (or URL when the page has no id) and version in a crawl."""
 
@@ -106,9 +109,11 @@ class DeduplicationPipeline(_StatsPipeline):
     def process_item(self, item):
         if not isinstance(item, Article):
             return item
-        key, version = sys.intern(article_key(item.article_id, item.url)), item.version
-        first = self.seen.get(key)
-        if first is None:
+        key, version = article_key(item.article_id, item.url), item.version
+        if type(key) is str:  # sys.intern takes no subclass and no None
+            key = sys.intern(key)
+        first = self.seen.get(key, _UNSEEN)
+        if first is _UNSEEN:
             self.seen[key] = version
         elif first == version or (key, version) in self.other_versions:
             self.stats.inc_value("newscrawl/duplicates")

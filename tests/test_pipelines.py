@@ -93,6 +93,21 @@ def test_duplicates_are_dropped_by_article_key_and_version():
     assert stats.get_value("newscrawl/duplicates") == 2
 
 
+def test_duplicates_of_odd_keys_and_versions_are_still_found():
+    class Key(str):
+        pass
+
+    pipeline = DeduplicationPipeline(crawler_stats())
+    for item in [
+        raw_article(article_id=None, url=None),
+        raw_article(article_id=Key("b" * 32)),
+        raw_article(article_id="c" * 32, version=None),
+    ]:
+        assert pipeline.process_item(item) is item
+        with pytest.raises(DropItem):
+            pipeline.process_item(item)
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_duplicates_as_a_set_of_pairs_finds_them(seed):
     rng = random.Random(seed)

@@ -123,6 +123,7 @@ class MonitorsExtension:
             "summary": stats.get("newscrawl/run/summary"),
         }
         data = report_data(facts, stats, self.tally, self.result, self.slowest.to_list())
+        self.tally.close()
         try:
             self.report = str(write_report(folder, data))
         except OSError as error:

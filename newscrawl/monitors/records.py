@@ -96,4 +96,9 @@ class RecordsTally:
         titles = data.get("related_titles", {})
         for url, links in data.get("related_targets", {}).items():
             tally.related.add(url, titles.get(url), links)
+        tally.related.at_least = int(data.get("linked_targets") or 0)
         return tally
+
+    def close(self) -> None:
+        """Let go of the temporary file of target names (the tally cannot name them after)."""
+        self.related.close()

@@ -107,7 +107,10 @@ def render_report(data: Mapping[str, Any]) -> str:
         }
         for name in COVERAGE_FIELDS
     ]
-    linked = [target._asdict() for target in tally.most_linked(TOP)]
+    try:
+        linked = [target._asdict() for target in tally.most_linked(TOP)]
+    finally:
+        tally.close()
     charts = {
         "outlets": bar_chart(tally.per_outlet, horizontal=True) if tally.per_outlet else None,
         "days": bar_chart(tally.per_day, limit=31) if tally.per_day else None,

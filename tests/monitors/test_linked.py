@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import random
+import tempfile
 from collections import Counter
 
 import pytest
@@ -67,10 +69,62 @@ def test_names_spill_to_disk_and_read_back(monkeypatch):
     tally = LinkedTargets()
     for url, title in links:
         tally.add(url, title or None)
-    assert tally._names._rolled  # on disk, not in memory
+    assert tally._on_disk
     assert tally.top(10) == _obvious_top(links, 10)
     tally.add(links[0][0], None)  # adding after a read still appends
     assert tally.top(1)[0].links >= 1
+    tally.close()
+
+
+def test_no_temporary_file_keeps_the_names_in_memory(monkeypatch, caplog):
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "/tmp")
+
+    monkeypatch.setattr(linked, "IN_MEMORY_BYTES", 200)
+    monkeypatch.setattr(linked.tempfile, "TemporaryFile", refused)
+    links = _random_links(random.Random(3), targets=300, links=2000)
+    tally = LinkedTargets()
+    for url, title in links:
+        tally.add(url, title)
+    assert tally.top(10) == _obvious_top(links, 10)
+    warnings = [r for r in caplog.records if "in memory" in r.getMessage()]
+    assert len(warnings) == 1  # once, not per record
+
+
+_REAL_TEMPORARY_FILE = tempfile.TemporaryFile
+
+
+class _FillingDisk:
+    """A temporary file on a disk that fills up after ``room`` bytes (a short write, then
+    ENOSPC), as a real full disk does."""
+
+    def __init__(self, room: int):
+        self.file = _REAL_TEMPORARY_FILE(buffering=0)
+        self.room = room
+
+    def write(self, data):
+        if self.room <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written = self.file.write(bytes(data)[: self.room])
+        self.room -= written
+        return written
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)
+
+
+@pytest.mark.parametrize("room", [0, 1, 700, 5000])
+def test_a_disk_that_fills_up_loses_no_name(monkeypatch, caplog, room):
+    monkeypatch.setattr(linked, "IN_MEMORY_BYTES", 300)
+    monkeypatch.setattr(linked.tempfile, "TemporaryFile", lambda **kw: _FillingDisk(room))
+    links = _random_links(random.Random(room), targets=300, links=2000)
+    tally = LinkedTargets()
+    for url, title in links:
+        tally.add(url, title)
+    assert not tally._on_disk  # back in memory
+    assert tally.top(25) == _obvious_top(links, 25)
+    assert len(tally) == len({url for url, _ in links})
+    assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 1
 
 
 def test_nothing_linked():
@@ -89,5 +143,6 @@ def test_report_json_keeps_the_most_linked_only():
     assert len(data["related_targets"]) == KEPT_TARGETS
     assert data["related_targets"]["https://x/popular"] == 5
     again = RecordsTally.from_dict(data)
+    assert again.to_dict()["linked_targets"] == KEPT_TARGETS + 51
     assert again.most_linked(3) == tally.most_linked(3)
     assert again.most_linked(1) == [Target("https://x/popular", "Populaire", 5)]
