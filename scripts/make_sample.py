@@ -79,9 +79,10 @@ def capture(
         merged = {
             "NEWSCRAWL_ARCHIVE": str(work / "warc"),
             "NEWSCRAWL_ARCHIVE_PREFIX": "sample",
-            # Feeds and state of this run are by-products: keep them out of data/.
+            # Feeds, state and corpus of this run are by-products: keep them out of data/.
             "NEWSCRAWL_FEEDS_DIR": str(work / "feeds"),
             "NEWSCRAWL_STATE_DIR": str(work / "state"),
+            "NEWSCRAWL_STORE": f"sqlite:///{work / 'corpus.sqlite3'}",
             # The log stays beside the archive: it tells how the sample was made.
             "LOG_FILE": str(out_dir / LOG_NAME),
             "LOG_FILE_APPEND": "False",

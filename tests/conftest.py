@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.site.model import build_site
 from tests.site.server import SiteServer
-from tests.support.crawl_runner import crawl_in_subprocess
+from tests.support.crawl_runner import ROOT, crawl_in_subprocess
 from tests.support.distributed_support import RedisServer, gated_local_site
 
 # Crawls against the local site need no politeness delay and must not write into data/.
@@ -14,6 +16,30 @@ TEST_SETTINGS = {
     "NEWSCRAWL_RETRY_BACKOFF_BASE": "0.05",
     "LOG_LEVEL": "INFO",
 }
+
+
+def _files_under(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(path.relative_to(folder)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() or path.is_dir()
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def project_data_untouched():
+    """The project's data/ holds a user's corpus, state and feeds: tests write elsewhere.
+
+    Two tests once wrote there (the sample's capture into data/corpus.sqlite3, add-ons run
+    from the project folder into data/state and data/feeds), unseen until a user's corpus
+    counted the test runs.
+    """
+    data = ROOT / "data"
+    before = _files_under(data)
+    yield
+    after = _files_under(data)
+    changed = sorted(set(before.items()) ^ set(after.items()))
+    assert not changed, f"the tests changed {data}: {changed[:10]}"
 
 
 @pytest.fixture

@@ -113,6 +113,10 @@ def test_a_crawl_without_the_remote_console_never_imports_aiohttp(tmp_path):
         "from newscrawl.spiders.sites import BoursoramaSpider\n"
         "settings = get_project_settings()\n"
         "settings.set('REMOTE_CONTROL_ENABLED', sys.argv[1] == 'on', priority='cmdline')\n"
+        "for name, folder in [('FEEDS_DIR', 'feeds'), ('STATE_DIR', 'state')]:\n"
+        "    settings.set('NEWSCRAWL_' + name, sys.argv[2] + '/' + folder, priority='cmdline')\n"
+        "store = 'sqlite:///' + sys.argv[2] + '/c.db'\n"
+        "settings.set('NEWSCRAWL_STORE', store, priority='cmdline')\n"
         "crawler = Crawler(BoursoramaSpider, settings)\n"
         "AddonManager(crawler).load_settings(crawler.settings)\n"
         "listed = crawler.settings.get_component_priority_dict_with_base('EXTENSIONS')\n"
@@ -122,7 +126,8 @@ def test_a_crawl_without_the_remote_console_never_imports_aiohttp(tmp_path):
     )
 
     def imported(state: str) -> str:
-        command = [sys.executable, "-c", script, state]
+        # The add-ons lock the state and open the run's folders: in tmp_path, not data/.
+        command = [sys.executable, "-c", script, state, str(tmp_path / state)]
         done = subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout.strip()
