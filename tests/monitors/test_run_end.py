@@ -192,6 +192,7 @@ def test_the_bundled_sample_passes_every_monitor_through_scrapy_crawl(tmp_path):
         "NEWSCRAWL_REPLAY": str(ROOT / "data" / "sample"),
         "NEWSCRAWL_FEEDS_DIR": str(tmp_path / "feeds"),
         "NEWSCRAWL_STATE_DIR": str(tmp_path / "state"),
+        "NEWSCRAWL_STORE": f"sqlite:///{tmp_path / 'corpus.sqlite3'}",
         "LOG_FILE": str(log),
     }.items():
         command += ["-s", f"{name}={value}"]
