@@ -105,6 +105,14 @@ class MonitorsExtension:
         return Verdict(result.summary_fragment(), result.exit_code)
 
     def run_summarised(self, run: RunEnd) -> None:
+        try:
+            self._write_report(run)
+        finally:
+            # The tally's only reader after the run is the report: its file of names goes
+            # whether a report was written or not.
+            self.tally.close()
+
+    def _write_report(self, run: RunEnd) -> None:
         folder = self._report_folder()
         if folder is None or self.result is None:
             return  # feeds of the user's own (-o, FEEDS): no run folder of ours to write in
@@ -123,7 +131,6 @@ class MonitorsExtension:
             "summary": stats.get("newscrawl/run/summary"),
         }
         data = report_data(facts, stats, self.tally, self.result, self.slowest.to_list())
-        self.tally.close()
         try:
             self.report = str(write_report(folder, data))
         except OSError as error:
