@@ -1,9 +1,9 @@
 """One extraction worker, started by the crawl (``newscrawl.spiders.extraction.BOOTSTRAP``).
 
-Reads length-prefixed pickles of ``(page text, url, document type, base URL)`` on stdin and
-answers each, in order, with ``(True, Article)`` or ``(False, exception)`` on its copy of
-stdout (fd 1 itself is stderr by then). It exits at the end of its input: when the crawl
-closes it, or dies.
+Reads length-prefixed pickles of ``((page text, url, document type, base URL), fetch time,
+normalisation steps)`` on stdin and answers each, in order, with ``(True, Article)`` or
+``(False, exception)`` on its copy of stdout (fd 1 itself is stderr by then). It exits at
+the end of its input: when the crawl closes it, or dies.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pickle
 import signal
 import sys
 
-from newscrawl.spiders.extraction import FRAME, frame, parse_page
+from newscrawl.spiders.extraction import FRAME, frame, prepare_page
 
 
 def _picklable(exc: Exception) -> Exception:
@@ -43,7 +43,7 @@ def main(site_name: str, answers_fd: int | None = None) -> int:
             break
         page = pickle.loads(payload)
         try:
-            answer = (True, parse_page(site_name, *page))
+            answer = (True, prepare_page(site_name, *page))
         except Exception as exc:  # the callback raises it, as it would without the pool
             answer = (False, _picklable(exc))
         answers.write(frame(answer))

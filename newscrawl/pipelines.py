@@ -14,7 +14,7 @@ import sys
 from scrapy.exceptions import DropItem
 
 from newscrawl.items import Article, article_key
-from newscrawl.normalize.article import STEPS, Problem
+from newscrawl.normalize.article import STEPS, Problem, take_prepared
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,10 @@ class _StepPipeline(_StatsPipeline):
 
     def process_item(self, item):
         if isinstance(item, Article):
-            self._report(item, STEPS[self.step](item, None), self.level)
+            problems = take_prepared(item, self.step)
+            if problems is None:
+                problems = STEPS[self.step](item, None)
+            self._report(item, problems, self.level)
         return item
 
 
@@ -121,3 +124,28 @@ class DeduplicationPipeline(_StatsPipeline):
         else:
             self.other_versions.add((key, version))
         return item
+
+
+_STEP_PIPELINES = {
+    TextCleanupPipeline: TextCleanupPipeline.step,
+    DatesPipeline: DatesPipeline.step,
+    AttributionPipeline: AttributionPipeline.step,
+}
+
+
+def leading_steps(settings) -> tuple[str, ...]:
+    """The normalisation steps this crawl's item pipelines run before any other pipeline,
+    in their order: what an extraction worker may run for them (their problems are still
+    reported by the pipelines). A subclass or any other pipeline ends the list, as it may
+    read or change the item in between."""
+    from scrapy.utils.conf import build_component_list
+    from scrapy.utils.misc import load_object
+
+    steps = []
+    for component in build_component_list(settings.getwithbase("ITEM_PIPELINES")):
+        cls = load_object(component) if isinstance(component, str) else component
+        step = _STEP_PIPELINES.get(cls)
+        if step is None:
+            break
+        steps.append(step)
+    return tuple(steps)

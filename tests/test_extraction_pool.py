@@ -13,6 +13,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from newscrawl.spiders.extraction import WORKER_MODULE
 from tests.support.runs import Crawls, listing_urls, read_jsonl
 
@@ -24,7 +26,31 @@ def comparable(items: list[dict]) -> dict[str, dict]:
     return {item["article_id"]: {**item, "fetched_at": None} for item in items}
 
 
-def test_the_pool_makes_the_records_the_engine_makes(site_server, tmp_path):
+def counters(log: str) -> dict[str, int]:
+    """The crawl's own whole-number stats (newscrawl/...) from its final stats dump."""
+    dump = log[log.rindex("Dumping Scrapy stats") :]
+    return {
+        name: int(value)
+        for name, value in re.findall(r"'(newscrawl/[^']+)': (\d+)[,}\s]", dump)
+        if not name.startswith("newscrawl/extraction/")
+    }
+
+
+@pytest.fixture
+def site_with_an_unknown_outlet():
+    """The test site, one article credited to an outlet the alias table does not know."""
+    from tests.site.model import build_site
+    from tests.site.server import SiteServer
+
+    site, expectations = build_site()
+    next(iter(site.articles.values())).provider = "Agence Inconnue du Quartier"
+    with SiteServer(site) as server:
+        server.expectations = expectations
+        yield server
+
+
+def test_the_pool_makes_the_records_the_engine_makes(site_with_an_unknown_outlet, tmp_path):
+    site_server = site_with_an_unknown_outlet
     engine = Crawls(tmp_path / "engine", listing_urls(site_server)).run()
     pooled = Crawls(tmp_path / "pooled", listing_urls(site_server)).run(settings=POOL)
     assert engine.returncode == 0, engine.tail
@@ -34,6 +60,10 @@ def test_the_pool_makes_the_records_the_engine_makes(site_server, tmp_path):
     assert comparable(pooled.items) == comparable(engine.items)
     # Pages that are not articles are told apart the same way (counted failed, not emitted).
     assert pooled.count("failed") == engine.count("failed")
+    # The worker runs the normalisation steps too: the pipelines report the same problems
+    # (unparsed dates, unknown outlets...) and every other count is the same.
+    assert counters(pooled.log) == counters(engine.log)
+    assert counters(engine.log)["newscrawl/outlets/unknown"] >= 1
     # The worker parsed every page: at least each emitted article, with no fallback.
     parsed = re.search(r"'newscrawl/extraction/parsed_in_worker': (\d+)", pooled.log)
     assert parsed and int(parsed.group(1)) >= len(pooled.items)
@@ -209,3 +239,150 @@ def test_the_worker_imports_the_crawls_code_not_a_package_in_the_working_folder(
     [article] = _run_pool(extraction.ExtractionPool("boursorama", 1, crawler), 1)
     assert article == _in_engine("boursorama")
     assert crawler.stats.values == {extraction.IN_WORKER_STAT: 1}
+
+
+# --- normalisation in the worker -----------------------------------------------------------
+
+
+def _unparsable_date_case():
+    """A fixture page with a comment whose printed date no reader can read."""
+    from tests.test_fixtures import ARTICLE_CASES, load_case
+
+    for case in ARTICLE_CASES:
+        site, folder = case.values
+        page, meta, expected = load_case(folder)
+        for comment in expected.get("comments") or []:
+            raw = comment.get("published_raw")
+            if raw and page.count(raw) == 1:
+                return site, page.replace(raw, "avant-hier vers midi"), meta
+    raise AssertionError("no fixture prints a comment's date once")
+
+
+def _normalisation_cases():
+    from tests.test_fixtures import ARTICLE_CASES, load_case
+
+    cases = []
+    for case in ARTICLE_CASES:
+        site, folder = case.values
+        page, meta, _ = load_case(folder)
+        cases.append(pytest.param(site, page, meta, id=folder.name))
+    cases.append(pytest.param(*_unparsable_date_case(), id="unparsable-date"))
+    return cases
+
+
+def _through_step_pipelines(article):
+    from newscrawl.pipelines import AttributionPipeline, DatesPipeline, TextCleanupPipeline
+
+    stats = _Stats()
+    for pipeline in (TextCleanupPipeline, DatesPipeline, AttributionPipeline):
+        pipeline(stats).process_item(article)
+    return stats.values
+
+
+@pytest.mark.parametrize(("site", "page", "meta"), _normalisation_cases())
+def test_the_worker_normalises_as_the_pipelines_do(site, page, meta, caplog):
+    import dataclasses
+    import logging
+    import pickle
+
+    from scrapy.http import HtmlResponse
+
+    from newscrawl.spiders.extraction import parse_page, prepare_page
+    from newscrawl.spiders.selector import page_form
+
+    response = HtmlResponse(meta["url"], body=page.encode(), encoding="utf-8")
+    form = (response.text, response.url, *page_form(response))
+    fetched = meta.get("fetched_at") or "2024-10-21T16:00:00+00:00"
+    steps = ("text", "dates", "attributions")
+
+    caplog.set_level(logging.INFO, logger="newscrawl.pipelines")
+    in_engine = parse_page(site.name, *form)
+    in_engine.fetched_at = fetched
+    engine_stats = _through_step_pipelines(in_engine)
+    engine_log = [record.getMessage() for record in caplog.records]
+    caplog.clear()
+
+    # Through a pickle, as it comes back over the worker's pipe.
+    in_worker = pickle.loads(pickle.dumps(prepare_page(site.name, form, fetched, steps)))
+    in_worker.fetched_at = fetched
+    worker_stats = _through_step_pipelines(in_worker)
+
+    assert dataclasses.asdict(in_worker) == dataclasses.asdict(in_engine)
+    assert worker_stats == engine_stats
+    assert [record.getMessage() for record in caplog.records] == engine_log
+    assert vars(in_worker).keys() == vars(in_engine).keys()  # the steps' marks are gone
+
+
+def test_the_unparsable_date_case_is_one():
+    from scrapy.http import HtmlResponse
+
+    from newscrawl.spiders.extraction import parse_page
+    from newscrawl.spiders.selector import page_form
+
+    site, page, meta = _unparsable_date_case()
+    response = HtmlResponse(meta["url"], body=page.encode(), encoding="utf-8")
+    article = parse_page(site.name, response.text, response.url, *page_form(response))
+    article.fetched_at = meta.get("fetched_at")
+    assert _through_step_pipelines(article).get("newscrawl/dates/unparsed", 0) >= 1
+
+
+@pytest.mark.parametrize(
+    ("change", "steps"),
+    [
+        ({}, ("text", "dates", "attributions")),
+        # Another pipeline between two steps may read or change the item: the steps after it
+        # run in the engine.
+        ({"tests.support.pipelines.Recorder": 150}, ("text",)),
+        ({"tests.support.pipelines.Recorder": 50}, ()),
+        ({"newscrawl.pipelines.TextCleanupPipeline": None}, ("dates", "attributions")),
+        # A subclass may do another job under the same step name.
+        (
+            {
+                "newscrawl.pipelines.TextCleanupPipeline": None,
+                "tests.support.pipelines.OwnTextCleanup": 100,
+            },
+            (),
+        ),
+        ({"newscrawl.pipelines.DatesPipeline": 350}, ("text", "attributions", "dates")),
+    ],
+)
+def test_the_worker_runs_only_the_steps_the_pipelines_run_first(change, steps):
+    from scrapy.settings import Settings
+
+    from newscrawl import settings as project
+    from newscrawl.pipelines import leading_steps
+
+    settings = Settings({"ITEM_PIPELINES": {**project.ITEM_PIPELINES, **change}})
+    assert leading_steps(settings) == steps
+
+
+def test_the_pool_holds_a_few_pages_per_worker_and_the_rest_wait_as_responses():
+    """Unbounded, a lagging worker let the engine pile up decoded pages and their pickles."""
+    import asyncio
+
+    from newscrawl.spiders import extraction
+
+    crawler = _Crawler()
+    pool = extraction.ExtractionPool("boursorama", 1, crawler)
+    most_owed = 0
+
+    async def crawl():
+        nonlocal most_owed
+
+        async def watch():
+            nonlocal most_owed
+            while True:
+                owed = [len(worker.owed) for worker in pool._workers]
+                most_owed = max([most_owed, *owed])
+                await asyncio.sleep(0)
+
+        watcher = asyncio.ensure_future(watch())
+        articles = await asyncio.gather(*(pool.parse_article(_response()) for _ in range(40)))
+        watcher.cancel()
+        await pool.close()
+        return articles
+
+    articles = asyncio.run(crawl())
+    assert articles == [_in_engine("boursorama")] * 40
+    assert crawler.stats.values[extraction.IN_WORKER_STAT] == 40
+    assert 1 <= most_owed <= extraction.PAGES_IN_FLIGHT_PER_WORKER < 40

@@ -168,3 +168,26 @@ STEPS: dict[str, Step] = {
     "dates": normalize_dates,
     "attributions": _attributions_step,
 }
+
+
+# Where an extraction worker leaves the problems of the steps it ran on an Article, for the
+# pipelines of those steps to report (newscrawl.spiders.extraction). Not a field: no feed,
+# record or hash sees it.
+_PREPARED = "_newscrawl_prepared_steps"
+
+
+def prepare(article: Article, steps: tuple[str, ...]) -> None:
+    """Run ``steps`` now, in order, and keep each one's problems on the article."""
+    article.__dict__[_PREPARED] = {step: STEPS[step](article, None) for step in steps}
+
+
+def take_prepared(article: Article, step: str) -> list[Problem] | None:
+    """The problems of ``step`` if it already ran on the article (and forget them); None if
+    it has still to run."""
+    prepared = article.__dict__.get(_PREPARED)
+    if not prepared or step not in prepared:
+        return None
+    problems = prepared.pop(step)
+    if not prepared:
+        del article.__dict__[_PREPARED]
+    return problems

@@ -22,6 +22,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 from newscrawl import config, incremental, sites
 from newscrawl.incremental.fetchtime import fetched_at
 from newscrawl.middlewares.limits import BrokenBody, RedirectLoop, ResponseTooLarge
+from newscrawl.pipelines import leading_steps
 from newscrawl.sites.pages import classify_page, page_facts
 from newscrawl.spiders.extraction import ExtractionPool
 from newscrawl.spiders.selector import page_selector
@@ -72,7 +73,9 @@ class SiteSpider(scrapy.Spider):
         )
         workers = config.parse_setting(settings, "NEWSCRAWL_EXTRACTION_WORKERS")
         if workers:
-            spider.extraction = ExtractionPool(spider.site.name, workers, crawler)
+            spider.extraction = ExtractionPool(
+                spider.site.name, workers, crawler, steps=leading_steps(settings)
+            )
             crawler.signals.connect(spider.extraction.close, signal=signals.spider_closed)
         return spider
 
@@ -204,9 +207,11 @@ class SiteSpider(scrapy.Spider):
         """
         facts = self._article_page(response)
         article = None
+        # Once, here: the worker normalises the dates against it, the record carries it.
+        fetched = fetched_at(response)
         if self._parsable(response, facts):
-            article = await self.extraction.parse_article(response)
-        return list(self._article_output(response, facts, article))
+            article = await self.extraction.parse_article(response, fetched)
+        return list(self._article_output(response, facts, article, fetched))
 
     def _article_page(self, response):
         self.crawler.stats.inc_value("newscrawl/pages/article")
@@ -216,13 +221,13 @@ class SiteSpider(scrapy.Spider):
     def _parsable(response, facts) -> bool:
         return facts.html and isinstance(response, TextResponse) and not facts.empty
 
-    def _article_output(self, response, facts, article):
+    def _article_output(self, response, facts, article, fetched=None):
         """The page's records and requests once parsed: the Article and its related pages."""
         kind = classify_page(article, facts)
         if kind is not None:
             self._not_an_article(response, kind)
             return
-        article.fetched_at = fetched_at(response)
+        article.fetched_at = fetched if fetched is not None else fetched_at(response)
         for entry in self._entry_per_article(article.related).values():
             request = self._article_request(entry.url, related_from=article.article_id)
             if request is not None:
