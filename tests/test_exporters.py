@@ -390,3 +390,26 @@ def test_csv_lines_are_the_bytes_of_pythons_csv_writer(delimiter):
         expected = io.StringIO()
         csv.writer(expected, delimiter=delimiter, lineterminator="\r\n").writerow(row)
         assert csv_line(row, delimiter) == expected.getvalue(), row
+
+
+CELL_VALUES = [None, True, False, 0, -3, 1.5, "", "=1+1", "-2", "@a", "\tx", "\rx", "+"]
+CELL_VALUES += ["\x01=evil", "a\x00b", "ok\x7f", "\x85NEL", "x\x9f", "€ à é", "\u2028"]
+CELL_VALUES += [["a", "\x01b"], {"k": "=v"}, [], {}, ["\x7f"], [1, None, True]]
+
+
+def test_the_cells_of_an_items_rows_are_the_cells_of_to_cell_one_by_one():
+    """``to_rows`` looks for control characters once per item: the same cells as ever."""
+    import random
+
+    from newscrawl.feeds.exporters import to_cell, to_rows
+
+    rng = random.Random(2025)
+    for _ in range(3000):
+        rows = [
+            [rng.choice(CELL_VALUES) for _ in range(rng.randrange(0, 6))]
+            for _ in range(rng.randrange(0, 4))
+        ]
+        # Mostly rows without a control character, as real items are.
+        if rng.random() < 0.5:
+            rows = [[v for v in row if v not in CELL_VALUES[13:19]] for row in rows]
+        assert to_rows(rows) == [[to_cell(v) for v in row] for row in rows], rows

@@ -65,8 +65,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 def inert(text: str) -> str:
     """Make a cell a spreadsheet shows as text rather than evaluates, without control bytes."""
-    text = _CONTROL.sub("", text)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return _formula_inert(_CONTROL.sub("", text))
 
 
 def utf8(text: str) -> bytes:
@@ -108,6 +107,34 @@ def to_cell(value: Any) -> str | int | float:
     if isinstance(value, str):
         return inert(value)
     return inert(compact_json(value))
+
+
+def _text_cell(value: Any) -> str | int | float:
+    """``to_cell`` before ``inert``: what the cell says."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return value
+    return compact_json(value)
+
+
+def to_rows(rows: Iterable[Iterable[Any]]) -> list[list[str | int | float]]:
+    """``to_cell`` of every value of an item's rows, the control characters looked for once
+    in all their text (the 140 cells of a heavy article's rows nearly never hold one)
+    instead of once per cell."""
+    cells = [[_text_cell(value) for value in row] for row in rows]
+    texts = [cell for row in cells for cell in row if isinstance(cell, str)]
+    if _CONTROL.search("".join(texts)):
+        return [[inert(cell) if isinstance(cell, str) else cell for cell in row] for row in cells]
+    return [
+        [_formula_inert(cell) if isinstance(cell, str) else cell for cell in row] for row in cells
+    ]
+
+
+def _formula_inert(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def csv_line(cells: Iterable[str | int | float], delimiter: str) -> str:
@@ -234,10 +261,9 @@ class TableCsvExporter(_CountingMixin, BaseItemExporter):
 
     def export_item(self, item: Any) -> None:
         # Every row of the item is built before any is written: a bad item writes nothing.
-        rows = [
-            [to_cell(row.get(column)) for column in self.columns]
-            for row in self.rows(export_record(item))
-        ]
+        rows = to_rows(
+            [row.get(column) for column in self.columns] for row in self.rows(export_record(item))
+        )
         self._write(rows)
         self._count(len(rows))
 

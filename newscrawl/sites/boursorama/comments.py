@@ -72,9 +72,14 @@ def _comment_count(block) -> int | None:
 
 
 def _comment(message, position: int, owner_of) -> Comment:
+    # A message with no reply in it owns everything under it: no owner to look up per element
+    # (an XPath up the tree for each, most of the cost of a comment).
+    has_replies = owner_of is not _message_of or bool(_MESSAGE_XPATH(message))
+
     def own(query: str) -> list:
         """Elements of this message, not of a reply nested in it (a reply is its own comment)."""
-        return [e for e in html.css_all(message, query) if owner_of(e) is message]
+        found = html.css_all(message, query)
+        return [e for e in found if owner_of(e) is message] if has_replies else found
 
     def first_own(query: str):
         return next(iter(own(query)), None)
