@@ -97,16 +97,10 @@ def compact_json(value: Any) -> str:
 
 
 def to_cell(value: Any) -> str | int | float:
-    """One CSV cell: null is empty, numbers stay numbers, lists and objects are compact JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, str):
-        return inert(value)
-    return inert(compact_json(value))
+    """One CSV cell: null is empty, numbers stay numbers, lists and objects are compact JSON,
+    text inert (the tables write a whole item's cells at once: ``to_rows``)."""
+    cell = _text_cell(value)
+    return inert(cell) if isinstance(cell, str) else cell
 
 
 def _text_cell(value: Any) -> str | int | float:
