@@ -127,9 +127,8 @@ class DeduplicationPipeline(_StatsPipeline):
 
 
 _STEP_PIPELINES = {
-    TextCleanupPipeline: TextCleanupPipeline.step,
-    DatesPipeline: DatesPipeline.step,
-    AttributionPipeline: AttributionPipeline.step,
+    pipeline: pipeline.step
+    for pipeline in (TextCleanupPipeline, DatesPipeline, AttributionPipeline)
 }
 
 

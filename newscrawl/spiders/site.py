@@ -195,7 +195,7 @@ class SiteSpider(scrapy.Spider):
         article = None
         if self._parsable(response, facts):
             article = self.site.parse_article(page_selector(response), response.url)
-        yield from self._article_output(response, facts, article)
+        yield from self._article_output(response, facts, article, fetched_at(response))
 
     async def parse_article_in_worker(self, response):
         """``parse_article`` with the parse in an extraction worker (spiders/extraction.py).
@@ -221,13 +221,13 @@ class SiteSpider(scrapy.Spider):
     def _parsable(response, facts) -> bool:
         return facts.html and isinstance(response, TextResponse) and not facts.empty
 
-    def _article_output(self, response, facts, article, fetched=None):
+    def _article_output(self, response, facts, article, fetched: str):
         """The page's records and requests once parsed: the Article and its related pages."""
         kind = classify_page(article, facts)
         if kind is not None:
             self._not_an_article(response, kind)
             return
-        article.fetched_at = fetched if fetched is not None else fetched_at(response)
+        article.fetched_at = fetched
         for entry in self._entry_per_article(article.related).values():
             request = self._article_request(entry.url, related_from=article.article_id)
             if request is not None:

@@ -36,8 +36,12 @@ def comments(block) -> tuple[int | None, list[Comment]]:
         holders = (p.getparent() for q in MESSAGE_TEXT for p in html.css_all(block, q))
         messages = list(dict.fromkeys(h for h in holders if h is not None))
         owner_of = _nearest(frozenset(messages))
+    # Only a message with a reply in it (the owner of another message) can hold elements of
+    # another comment: the others own everything under them, with no lookup per element.
+    with_replies = {owner_of(message) for message in messages}
     found = [
-        _comment(message, position, owner_of) for position, message in enumerate(messages, start=1)
+        _comment(message, position, owner_of if message in with_replies else None)
+        for position, message in enumerate(messages, start=1)
     ]
     return _comment_count(block), found
 
@@ -72,14 +76,12 @@ def _comment_count(block) -> int | None:
 
 
 def _comment(message, position: int, owner_of) -> Comment:
-    # A message with no reply in it owns everything under it: no owner to look up per element
-    # (an XPath up the tree for each, most of the cost of a comment).
-    has_replies = owner_of is not _message_of or bool(_MESSAGE_XPATH(message))
+    """``owner_of``: the comment an element belongs to; None when the message has no reply."""
 
     def own(query: str) -> list:
         """Elements of this message, not of a reply nested in it (a reply is its own comment)."""
         found = html.css_all(message, query)
-        return [e for e in found if owner_of(e) is message] if has_replies else found
+        return found if owner_of is None else [e for e in found if owner_of(e) is message]
 
     def first_own(query: str):
         return next(iter(own(query)), None)
