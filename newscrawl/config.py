@@ -87,6 +87,15 @@ def _choice(*names: str) -> Callable[[Any], str]:
     return parse
 
 
+def _auto_or(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def parse_auto(value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return "auto"
+        return parse(value)
+
+    return parse_auto
+
+
 def _duration(value: Any) -> Any:
     if parse_duration(value).total_seconds() < 0:
         raise ValueError(value)
@@ -197,7 +206,7 @@ SETTINGS: dict[str, Rule] = {
     "NEWSCRAWL_CONTACT_URL": Rule(str, "a URL"),
     "NEWSCRAWL_MAX_PAGES": Rule(_number(int, 1), "a whole number of listing pages, 1 or more"),
     "NEWSCRAWL_EXTRACTION_WORKERS": Rule(
-        _number(int, 0, 64), "a whole number of worker processes, 0 to 64 (0 = none)"
+        _auto_or(_number(int, 0, 64)), "auto or a whole number of worker processes, 0 to 64"
     ),
     "NEWSCRAWL_SITE_HOSTS": _HOSTS,
     "NEWSCRAWL_ARCHIVE": Rule(lambda v: str(_folder(v)) if v else v, "a folder for WARC files"),

@@ -56,8 +56,9 @@ REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprint.ArticleRequestFingerprinter
 # How many pages of each listing the spider follows (spider argument max_pages overrides).
 NEWSCRAWL_MAX_PAGES = 3
 # Worker processes that parse article pages while the engine keeps fetching
-# (newscrawl/spiders/extraction.py); 0 = parse in the engine's process. README "Performance".
-NEWSCRAWL_EXTRACTION_WORKERS = 0
+# (newscrawl/spiders/extraction.py); 0 = parse in the engine's process; "auto" = one worker
+# for a live crawl on 2 or more CPUs, none in replay. README "Performance".
+NEWSCRAWL_EXTRACTION_WORKERS = "auto"
 # Hosts to follow besides each site's own (newscrawl/sites/<site>/urls.py HOSTS) and the
 # start URL hosts, e.g. a mirror.
 NEWSCRAWL_SITE_HOSTS: list[str] = []

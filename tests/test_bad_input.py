@@ -44,6 +44,7 @@ CASES = [
     ("NEWSCRAWL_MAX_PAGES zero", {}, {"NEWSCRAWL_MAX_PAGES": "0"}, "1 or more"),
     ("extraction workers negative", {}, {"NEWSCRAWL_EXTRACTION_WORKERS": "-1"}, "0 to 64"),
     ("extraction workers too many", {}, {"NEWSCRAWL_EXTRACTION_WORKERS": "1000"}, "0 to 64"),
+    ("extraction workers a word", {}, {"NEWSCRAWL_EXTRACTION_WORKERS": "many"}, "auto or a"),
     ("NEWSCRAWL_REVISIT_WINDOW", {}, {"NEWSCRAWL_REVISIT_WINDOW": "abc"}, "48h, 30m or 2d"),
     ("NEWSCRAWL_CSV_STYLE", {}, {"NEWSCRAWL_CSV_STYLE": "bogus"}, "standard or excel-fr"),
     ("NEWSCRAWL_INCREMENTAL", {}, {"NEWSCRAWL_INCREMENTAL": "maybe"}, "True or False"),

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from newscrawl.spiders import extraction
 from newscrawl.spiders.extraction import WORKER_MODULE
 from tests.support.runs import Crawls, listing_urls, read_jsonl
 
 POOL = {"NEWSCRAWL_EXTRACTION_WORKERS": "1"}
+NO_POOL = {"NEWSCRAWL_EXTRACTION_WORKERS": "0"}
 
 
 def comparable(items: list[dict]) -> dict[str, dict]:
@@ -51,7 +53,7 @@ def site_with_an_unknown_outlet():
 
 def test_the_pool_makes_the_records_the_engine_makes(site_with_an_unknown_outlet, tmp_path):
     site_server = site_with_an_unknown_outlet
-    engine = Crawls(tmp_path / "engine", listing_urls(site_server)).run()
+    engine = Crawls(tmp_path / "engine", listing_urls(site_server)).run(settings=NO_POOL)
     pooled = Crawls(tmp_path / "pooled", listing_urls(site_server)).run(settings=POOL)
     assert engine.returncode == 0, engine.tail
     assert pooled.returncode == 0, pooled.tail
@@ -388,3 +390,51 @@ def test_the_pool_holds_a_few_pages_per_worker_and_the_rest_wait_as_responses():
     assert articles == [_in_engine("boursorama")] * 40
     assert crawler.stats.values[extraction.IN_WORKER_STAT] == 40
     assert 1 <= most_owed <= extraction.PAGES_IN_FLIGHT_PER_WORKER < 40
+
+
+def _settings(**values):
+    from scrapy.settings import Settings
+
+    from newscrawl import settings as project
+
+    settings = Settings()
+    settings.setmodule(project, priority="project")
+    settings.setdict(values, priority="cmdline")
+    return settings
+
+
+@pytest.mark.parametrize(
+    ("values", "cpus", "workers"),
+    [
+        ({}, 2, 1),  # the default is auto: a live crawl with a second CPU gets a worker
+        ({}, 8, 1),  # one: a second worker would take the engine's CPU
+        ({}, 1, 0),  # one CPU: the worker would only take turns with the engine
+        ({"NEWSCRAWL_REPLAY": "data/sample"}, 2, 0),  # a replay keeps the archive's order
+        ({"NEWSCRAWL_EXTRACTION_WORKERS": " Auto "}, 2, 1),
+        ({"NEWSCRAWL_EXTRACTION_WORKERS": "0"}, 2, 0),
+        ({"NEWSCRAWL_EXTRACTION_WORKERS": "3"}, 1, 3),  # asked for: given
+        ({"NEWSCRAWL_EXTRACTION_WORKERS": "2", "NEWSCRAWL_REPLAY": "data/sample"}, 2, 2),
+    ],
+)
+def test_auto_starts_one_worker_for_a_live_crawl_with_a_cpu_to_spare(
+    monkeypatch, values, cpus, workers
+):
+    monkeypatch.setattr(extraction, "usable_cpus", lambda: cpus)
+    assert extraction.workers_for(_settings(**values)) == workers
+
+
+def test_usable_cpus_are_the_ones_this_process_may_run_on():
+    assert extraction.usable_cpus() == len(os.sched_getaffinity(0))
+
+
+def test_a_default_live_crawl_parses_in_a_worker_on_two_cpus(site_server, tmp_path):
+    run = Crawls(tmp_path, listing_urls(site_server)).run()
+    assert run.returncode == 0, run.tail
+    assert sorted(item["article_id"] for item in run.items) == sorted(
+        site_server.expectations.crawled_ids
+    )
+    parsed = re.search(r"'newscrawl/extraction/parsed_in_worker': (\d+)", run.log)
+    if extraction.usable_cpus() >= 2:
+        assert parsed and int(parsed.group(1)) >= len(run.items)
+    else:
+        assert parsed is None

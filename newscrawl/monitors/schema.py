@@ -72,7 +72,7 @@ def _schema_text() -> str:
 
 @cache
 def _validator() -> Draft202012Validator:
-    # Imported on the first refused record: jsonschema costs a crawl 10 MB of memory, and
+    # Imported on the first refused record: jsonschema costs a crawl 4-5 MB of memory, and
     # most crawls never refuse one.
     from jsonschema import Draft202012Validator
 

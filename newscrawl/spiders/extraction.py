@@ -2,10 +2,11 @@
 
 ``NEWSCRAWL_EXTRACTION_WORKERS = N`` (N > 0) hands each article page's text to one of N
 worker processes (``python -m newscrawl.extraction_worker``); the spider's callback awaits
-the Article on the asyncio reactor. The parser is pure (the page's text and URL in, an
-Article out: ``newscrawl.sites``), so the record is the one the engine's process would have
-made; only the order in which concurrent pages finish, and so the order of the feeds' rows,
-may differ.
+the Article on the asyncio reactor. The default, ``auto``, is one worker for a live crawl on
+a machine with two CPUs or more (``workers_for``). The parser is pure (the page's text and
+URL in, an Article out: ``newscrawl.sites``), so the record is the one the engine's process
+would have made; only the order in which concurrent pages finish, and so the order of the
+feeds' rows, may differ.
 
 The worker also runs the normalisation steps (text, dates, attributions) that the crawl's
 item pipelines would run first, before any pipeline of the user's
@@ -36,6 +37,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import pickle
 import struct
 import sys
@@ -76,6 +78,33 @@ PAGES_IN_FLIGHT_PER_WORKER = 4
 # Workers that died before answering a single page, one after the other: past this many
 # the pool stops starting them (a broken install would otherwise start one per page).
 GIVE_UP_AFTER = 3
+
+
+def workers_for(settings: Any) -> int:
+    """How many extraction workers the crawl starts.
+
+    ``auto`` starts one when there is a second CPU for it and the crawl is live. A replay
+    parses in the engine: its feeds keep the archive's order row for row (a worker hands
+    records back in the order their parses finish), so that replaying an archive twice
+    gives the same files. On one CPU a worker only takes turns with the engine.
+    """
+    # Here, not at the top: the worker imports this module, and the settings' rules would
+    # add Scrapy's settings and the feeds to its start-up (0.27 s).
+    from newscrawl import config
+
+    workers = config.parse_setting(settings, "NEWSCRAWL_EXTRACTION_WORKERS")
+    if workers != "auto":
+        return workers
+    if settings.get("NEWSCRAWL_REPLAY"):
+        return 0
+    return 1 if usable_cpus() >= 2 else 0
+
+
+def usable_cpus() -> int:
+    # The CPUs this process may run on (a container's or taskset's limit), not the machine's.
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def parse_page(site_name: str, text: str, url: str, kind: str | None, base_url: str) -> Article:

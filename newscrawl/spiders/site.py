@@ -24,7 +24,7 @@ from newscrawl.incremental.fetchtime import fetched_at
 from newscrawl.middlewares.limits import BrokenBody, RedirectLoop, ResponseTooLarge
 from newscrawl.pipelines import leading_steps
 from newscrawl.sites.pages import classify_page, page_facts
-from newscrawl.spiders.extraction import ExtractionPool
+from newscrawl.spiders.extraction import ExtractionPool, workers_for
 from newscrawl.spiders.selector import page_selector
 
 # Queued requests past which the next listing page waits behind the queued articles, and
@@ -42,7 +42,7 @@ class SiteSpider(scrapy.Spider):
     # Its articles go to the corpus store, NEWSCRAWL_STORE (newscrawl.corpus.extension).
     corpus_store = True
     gate = incremental.FETCH_EVERYTHING  # replaced in start(); pages parsed from the shell
-    extraction: ExtractionPool | None = None  # NEWSCRAWL_EXTRACTION_WORKERS > 0
+    extraction: ExtractionPool | None = None  # extraction.workers_for(settings) > 0
 
     def __init__(self, *args, **kwargs):
         # Checked before anything is opened (newscrawl.config): a bad one is exit 2.
@@ -71,7 +71,7 @@ class SiteSpider(scrapy.Spider):
         spider.allowed_domains = sorted(
             set(spider.site.hosts) | set(extra_hosts) | spider.start_hosts
         )
-        workers = config.parse_setting(settings, "NEWSCRAWL_EXTRACTION_WORKERS")
+        workers = workers_for(settings)
         if workers:
             spider.extraction = ExtractionPool(
                 spider.site.name, workers, crawler, steps=leading_steps(settings)
