@@ -339,3 +339,39 @@ def test_the_commit_reads_staged_rows_through_the_key_index(tmp_path):
                 str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
             )
     assert s.staged_by_key.name in plan, plan
+
+
+def _staged_rows(store: CorpusStore, run_id: str) -> int:
+    staged = s.staged_versions.c
+    return store.execute(select(func.count()).where(staged.run_id == run_id))[0][0]
+
+
+def test_staged_records_wait_in_memory_up_to_a_size_not_only_a_count(store):
+    from newscrawl.corpus.store import BATCH_CHARS
+
+    store.begin_run("big")
+    big = []
+    for n in range(6):
+        article = synthetic_article(n)
+        article.body = f"Corps {n}. " + "é" * (BATCH_CHARS // 3)
+        big.append(article)
+    for count, article in enumerate(big, start=1):
+        store.add("big", article)
+        # Written by the third, and again by the sixth: three records pass the bound,
+        # far below the 200 records of a batch.
+        assert _staged_rows(store, "big") == (count // 3) * 3
+    assert store.commit_run("big").added == 6
+    v = s.article_versions.c
+    bodies = dict(tuple(row) for row in store.execute(select(v.article_key, v.body)))
+    assert sorted(bodies.values()) == sorted(article.body for article in big)
+
+
+def test_a_staged_record_is_read_back_as_it_was_added(store):
+    article = next(iter(fixture_articles()))
+    store.begin_run("one")
+    store.add("one", article)
+    store.flush("one")
+    staged = s.staged_versions.c
+    [record] = [row[0] for row in store.execute(select(staged.record))]
+    assert record == as_record(article)
+    assert record_hash(record) == record_hash(as_record(article))

@@ -9,6 +9,7 @@ writers queue on the lock instead of failing to upgrade a read lock.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
@@ -74,12 +75,26 @@ def _prepare_sqlite_file(url: URL) -> None:
         ) from None
 
 
+class StagedJSON:
+    """A value's JSON column text, made ahead of its insert (the store's staged records)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, value: Any):
+        self.text = compact_text(value)
+
+
+def json_column_text(value: Any) -> str:
+    """The JSON columns' serialiser: one spelling of JSON for every column and dialect."""
+    return value.text if type(value) is StagedJSON else compact_text(value)
+
+
 def make_engine(url: URL) -> Engine:
     if url.drivername == "sqlite":
         _prepare_sqlite_file(url)
         engine = create_engine(
             url,
-            json_serializer=compact_text,
+            json_serializer=json_column_text,
             json_deserializer=loads,
             connect_args={"timeout": LOCK_WAIT},
         )
@@ -101,7 +116,7 @@ def make_engine(url: URL) -> Engine:
         return engine
     return create_engine(
         url,
-        json_serializer=compact_text,
+        json_serializer=json_column_text,
         json_deserializer=loads,
         pool_pre_ping=True,
         connect_args={"connect_timeout": CONNECT_TIMEOUT},

@@ -42,6 +42,7 @@ from newscrawl.corpus import records as rec
 from newscrawl.corpus import schema as s
 from newscrawl.corpus.engine import (
     CorpusError,
+    StagedJSON,
     display,
     first_line,
     make_engine,
@@ -54,6 +55,10 @@ from newscrawl.corpus.owners import unlock as _unlock
 from newscrawl.corpus.versions import commit_articles
 
 BATCH_SIZE = 200
+# The staged records wait in memory as their JSON until a batch is written: at most
+# BATCH_SIZE of them and about this many characters (200 heavy records were 47 MB of the
+# heavy crawl's peak; at 2 million characters a batch holds about 25 of them or 110 light).
+BATCH_CHARS = 2_000_000
 KEYS_PER_COMMIT_STEP = 50
 # Any constant: the lock under which a PostgreSQL store is created or migrated.
 MIGRATION_LOCK = 0x6E657773  # "news"
@@ -73,6 +78,7 @@ def _chunks(values: list, size: int) -> Iterator[list]:
 class _ActiveRun:
     seq: Iterator[int]
     buffer: list[dict] = field(default_factory=list)
+    buffered_chars: int = 0
     lock: Connection | None = None
     key: int = 0
 
@@ -245,17 +251,22 @@ class CorpusStore:
         """Stage one item (an Article or its plain dict) of the run; written in batches."""
         run = self._active(run_id)
         record = rec.as_record(article)
+        key = rec.key_of(record)
+        # Written now, as the column writes it: the buffer holds the text, not the record's
+        # objects, and knows its size.
+        staged = StagedJSON(record)
         run.buffer.append(
             {
                 "run_id": run_id,
                 "seq": next(run.seq),
-                "article_key": rec.key_of(record),
-                "record": record,
+                "article_key": key,
+                "record": staged,
                 "warc_file": warc_file,
                 "warc_offset": warc_offset,
             }
         )
-        if len(run.buffer) >= self.batch_size:
+        run.buffered_chars += len(staged.text)
+        if len(run.buffer) >= self.batch_size or run.buffered_chars >= BATCH_CHARS:
             self.flush(run_id)
 
     def flush(self, run_id: str) -> None:
@@ -270,6 +281,7 @@ class CorpusStore:
                 .values(staged=s.runs.c.staged + len(run.buffer))
             )
         run.buffer.clear()
+        run.buffered_chars = 0
 
     def commit_run(self, run_id: str) -> CommitResult:
         """Make every staged version of the run visible, in one transaction."""
