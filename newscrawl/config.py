@@ -60,6 +60,8 @@ def _number(
     def parse(value: Any) -> Any:
         if isinstance(value, bool):
             raise ValueError(value)
+        if kind is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError(value)  # int() would quietly cut 1.5 down to 1
         number = kind(str(value).strip()) if isinstance(value, str) else kind(value)
         if number != number or (low is not None and number < low):  # NaN, or too small
             raise ValueError(value)

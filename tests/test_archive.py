@@ -32,6 +32,7 @@ from newscrawl.archive.reader import ArchiveIndex, archive_files, complete_recor
 from newscrawl.archive.recover import recover
 from newscrawl.archive.replay import WarcReplayMiddleware
 from newscrawl.archive.writer import HttpExchange, RotatingWarcWriter, http_block
+from newscrawl.config import ConfigError
 from newscrawl.monitors.report import REPORT_HTML, REPORT_JSON
 from tests.support.crawl_runner import ENV, ROOT, crawl_command, crawl_in_subprocess
 from tests.support.scripted_server import ScriptedServer
@@ -403,7 +404,8 @@ def test_round_trip_keeps_headers_body_and_record_time(tmp_path):
     assert stored.statusline == "203 Non-Authoritative Information"
 
     replay_crawler = _crawler(NEWSCRAWL_REPLAY=f"{tmp_path / 'nothing-here.warc.gz'}")
-    with pytest.raises(FileNotFoundError):
+    # The setting's own rule: one line naming the missing archive.
+    with pytest.raises(ConfigError, match="nothing-here.warc.gz does not exist"):
         WarcReplayMiddleware.from_crawler(replay_crawler)
     replay_crawler = _crawler(NEWSCRAWL_REPLAY=str(tmp_path / "w"))
     replay = WarcReplayMiddleware.from_crawler(replay_crawler)

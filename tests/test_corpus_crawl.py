@@ -139,6 +139,35 @@ def test_the_store_commits_before_the_state_and_a_failed_commit_fails_the_run(
     assert log.index("Stored jsonlines feed") < log.index("Corpus store: committed run")
 
 
+@pytest.mark.parametrize("feeds", ["True", "False"])
+def test_a_record_the_store_cannot_stage_fails_the_run_with_or_without_feeds(
+    feeds, site_server, tmp_path
+):
+    path = tmp_path / "corpus.sqlite3"
+    url = f"sqlite:///{path}"
+    CorpusStore.open(url).close()
+    # A real refusal while the crawl stages its records, the feeds themselves being fine.
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON staged_versions "
+            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+    crawls = Crawls(tmp_path / "runs", listing_urls(site_server))
+    failed = crawls.run(settings={"NEWSCRAWL_STORE": url, "NEWSCRAWL_FEEDS_ENABLED": feeds})
+    assert failed.returncode == 1, failed.tail
+    assert failed.summary["status"] == "failed"
+    assert "corpus store could not stage records" in failed.summary["problems"]
+    assert "could not stage" in failed.log and "disk says no" in failed.log
+    assert crawls.folders() == []  # no feed published that the corpus would miss
+    state = open_state(crawls.state)
+    assert all(state.get(i) is None for i in site_server.expectations.crawled_ids)
+    state.close()
+    assert sum(stored_versions(url).values()) == 0
+    with CorpusStore.open(url) as store:
+        runs = store.execute(select(s.runs.c.status))
+    assert [status for (status,) in runs] == ["discarded"]
+
+
 # --- killed runs ---------------------------------------------------------------------------
 
 

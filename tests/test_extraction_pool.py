@@ -420,7 +420,43 @@ def test_auto_starts_one_worker_for_a_live_crawl_with_a_cpu_to_spare(
     monkeypatch, values, cpus, workers
 ):
     monkeypatch.setattr(extraction, "usable_cpus", lambda: cpus)
+    monkeypatch.setattr(extraction, "asyncio_loop", lambda: True)
     assert extraction.workers_for(_settings(**values)) == workers
+
+
+def test_a_blank_replay_setting_is_a_live_crawl_for_every_component(monkeypatch):
+    from newscrawl.archive.replay import replay_paths
+
+    monkeypatch.setattr(extraction, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(extraction, "asyncio_loop", lambda: True)
+    settings = _settings(NEWSCRAWL_REPLAY=" ")
+    assert replay_paths(settings) == []
+    assert extraction.workers_for(settings) == 1
+
+
+def test_without_the_asyncio_reactor_auto_starts_none_and_a_number_is_refused(monkeypatch):
+    from newscrawl.config import ConfigError
+
+    monkeypatch.setattr(extraction, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(extraction, "asyncio_loop", lambda: False)
+    assert extraction.workers_for(_settings()) == 0
+    assert extraction.workers_for(_settings(NEWSCRAWL_EXTRACTION_WORKERS="0")) == 0
+    with pytest.raises(ConfigError, match="need the asyncio reactor"):
+        extraction.workers_for(_settings(NEWSCRAWL_EXTRACTION_WORKERS="1"))
+
+
+EPOLL = {"TWISTED_REACTOR": "twisted.internet.epollreactor.EPollReactor"}
+
+
+def test_a_default_crawl_on_another_reactor_parses_in_the_engine(site_server, tmp_path):
+    crawls = Crawls(tmp_path, listing_urls(site_server))
+    run = crawls.run(settings=EPOLL)
+    assert run.returncode == 0, run.tail
+    assert {item["article_id"] for item in run.items} == site_server.expectations.crawled_ids
+    assert "parsed_in_worker" not in run.log
+    refused = crawls.run(settings={**EPOLL, **POOL})
+    assert refused.returncode == 2, refused.tail
+    assert "need the asyncio reactor" in refused.stderr + refused.log
 
 
 def test_usable_cpus_are_the_ones_this_process_may_run_on():
@@ -438,3 +474,11 @@ def test_a_default_live_crawl_parses_in_a_worker_on_two_cpus(site_server, tmp_pa
         assert parsed and int(parsed.group(1)) >= len(run.items)
     else:
         assert parsed is None
+
+
+@pytest.mark.parametrize("value", [1.5, 0.5, "1.0", "", True])
+def test_a_number_of_workers_that_is_not_whole_is_refused(value):
+    from newscrawl.config import ConfigError
+
+    with pytest.raises(ConfigError, match="auto or a whole number"):
+        extraction.workers_for(_settings(NEWSCRAWL_EXTRACTION_WORKERS=value))

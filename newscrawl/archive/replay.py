@@ -27,6 +27,14 @@ DAMAGED_UNACCEPTED = "newscrawl/replay/damaged_unaccepted"
 MISSING_BODY = b"<html><body><p>Not in the replay archive</p></body></html>"
 
 
+def replay_paths(settings) -> list[str]:
+    """The archives a crawl replays; [] for a live crawl. What every component that acts
+    differently in replay asks (a blank value is a live crawl for all of them)."""
+    from newscrawl import config  # here: config imports much of the project
+
+    return config.parse_setting(settings, "NEWSCRAWL_REPLAY")
+
+
 class WarcReplayMiddleware:
     """Answers every request from WARC files; a URL not recorded gets a 404 stub page."""
 
@@ -37,7 +45,7 @@ class WarcReplayMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        paths = crawler.settings.getlist("NEWSCRAWL_REPLAY")
+        paths = replay_paths(crawler.settings)
         if not paths:
             raise NotConfigured
         files = archive_files(paths)

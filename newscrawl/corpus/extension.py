@@ -107,16 +107,35 @@ class CorpusExtension:
             None,
             None,
         )
-        self.store.add(self.run_id, item, warc_file=warc_file, warc_offset=warc_offset)
-        if self.closing:
-            self.store.flush(self.run_id)
+        try:
+            self.store.add(self.run_id, item, warc_file=warc_file, warc_offset=warc_offset)
+            if self.closing:
+                self.store.flush(self.run_id)
+        except Exception as exc:
+            self._stage_failed(f"record {item.url}", exc)
+            return
         self.stats.inc_value("newscrawl/corpus/staged")
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         self.closing = True
-        self.store.flush(self.run_id)
+        try:
+            self.store.flush(self.run_id)
+        except Exception as exc:
+            self._stage_failed("the last batch of records", exc)
         if self.crawler.get_extension(FeedExporter) is None:
-            self._finish(feeds_ok=True)
+            self._finish(feeds_ok=not outcome.output_problems(self.stats.get_stats()))
+
+    def _stage_failed(self, what: str, exc: Exception) -> None:
+        # A record the feeds hold and the store does not would be missing from the corpus
+        # for good (the crawl state marks it done): the run fails, its feeds are not
+        # published, its state not committed, its staged records discarded.
+        self.stats.inc_value(outcome.STORE_STAGE_ERRORS)
+        logger.error(
+            "Corpus store %s: could not stage %s: %s; this run's versions will not be stored",
+            self.store.name,
+            what,
+            " ".join(str(exc).split())[:500],
+        )
 
     def feed_exporter_closed(self) -> None:
         self._finish(feeds_ok=not outcome.output_problems(self.stats.get_stats()))

@@ -40,27 +40,33 @@ def feeds_failed(stats: Mapping[str, Any]) -> int:
 
 # Set by the corpus store (newscrawl.corpus.extension) when its commit failed.
 STORE_FAILED = "newscrawl/corpus/commit_failed"
+# Counted by the corpus store for each record (or batch) it could not stage.
+STORE_STAGE_ERRORS = "newscrawl/corpus/stage_errors"
 
 
 def store_failed(stats: Mapping[str, Any]) -> bool:
-    return bool(stats.get(STORE_FAILED))
+    """The corpus store refused records of the run (staging them or committing them): the
+    crawl state is not committed either, so they are fetched again next run."""
+    return bool(stats.get(STORE_FAILED) or stats.get(STORE_STAGE_ERRORS))
 
 
 def output_problems(stats: Mapping[str, Any]) -> list[str]:
     """What keeps a run's output from being published and committed; [] when nothing.
 
     A feed that could not be stored, a feed missing records the crawl scraped (``feeds.
-    rowcheck``), or a visit the crawl state could not record: committing such a run would
-    mark articles done that no feed holds, or leave emitted articles unknown, to be emitted
-    again by the next run.
+    rowcheck``), a record the corpus store could not stage, or a visit the crawl state
+    could not record: committing such a run would mark articles done that no feed (or
+    corpus) holds, or leave emitted articles unknown, to be emitted again by the next run.
     """
     problems = []
     if feeds_failed(stats):
         problems.append(f"feed write failed ({feeds_failed(stats)})")
     if stats.get("newscrawl/feeds/incomplete", 0):
         problems.append(f"feed missing records ({stats['newscrawl/feeds/incomplete']})")
-    if store_failed(stats):
+    if stats.get(STORE_FAILED):
         problems.append("corpus store commit failed")
+    if stats.get(STORE_STAGE_ERRORS, 0):
+        problems.append(f"corpus store could not stage records ({stats[STORE_STAGE_ERRORS]})")
     if stats.get("newscrawl/incremental/state_errors", 0):
         problems.append(f"crawl state write failed ({stats['newscrawl/incremental/state_errors']})")
     return problems

@@ -29,6 +29,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 
+from newscrawl.archive.replay import replay_paths
 from newscrawl.defaults import project_settings
 
 logger = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ class SsrfGuardMiddleware:
         self.allowed_hosts = {h.lower() for h in settings.getlist("NEWSCRAWL_ALLOWED_HOSTS")}
         # Replayed requests never reach the network: resolving their hosts would only
         # slow an offline run down.
-        self.resolve = not settings.get("NEWSCRAWL_REPLAY")
+        self.resolve = not replay_paths(settings)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod

@@ -69,6 +69,7 @@ BOOTSTRAP = (
     "sys.exit(importlib.import_module(sys.argv[2]).main(sys.argv[3], answers))\n"
 )
 CLOSE_WAIT_SECONDS = 10
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Pages handed to each worker and not yet answered. One keeps it busy, a few more absorb the
 # engine's bursts; the pages behind them wait as their response alone. Unbounded, a worker
 # that lagged let Scrapy's scraper queue up to SCRAPER_SLOT_MAX_ACTIVE_SIZE (5 MB) of
@@ -86,18 +87,36 @@ def workers_for(settings: Any) -> int:
     ``auto`` starts one when there is a second CPU for it and the crawl is live. A replay
     parses in the engine: its feeds keep the archive's order row for row (a worker hands
     records back in the order their parses finish), so that replaying an archive twice
-    gives the same files. On one CPU a worker only takes turns with the engine.
+    gives the same files. On one CPU a worker only takes turns with the engine. The pool
+    awaits asyncio futures: with another Twisted reactor ``auto`` starts none and a number
+    is refused.
     """
     # Here, not at the top: the worker imports this module, and the settings' rules would
     # add Scrapy's settings and the feeds to its start-up (0.27 s).
     from newscrawl import config
+    from newscrawl.archive.replay import replay_paths
 
     workers = config.parse_setting(settings, "NEWSCRAWL_EXTRACTION_WORKERS")
-    if workers != "auto":
-        return workers
-    if settings.get("NEWSCRAWL_REPLAY"):
-        return 0
-    return 1 if usable_cpus() >= 2 else 0
+    if workers == "auto":
+        live = not replay_paths(settings)
+        return 1 if live and usable_cpus() >= 2 and asyncio_loop() else 0
+    if workers and not asyncio_loop():
+        raise config.ConfigError(
+            f"-s NEWSCRAWL_EXTRACTION_WORKERS={workers}: extraction workers need the asyncio "
+            f"reactor (TWISTED_REACTOR={ASYNCIO_REACTOR}, the default); with "
+            f"TWISTED_REACTOR={settings.get('TWISTED_REACTOR')} set 0"
+        )
+    return workers
+
+
+def asyncio_loop() -> bool:
+    """Whether the crawl runs on asyncio's event loop, which the pool awaits."""
+    from scrapy.utils.asyncio import is_asyncio_available
+
+    try:
+        return is_asyncio_available()
+    except RuntimeError:  # no reactor and no loop yet: the crawl has not started
+        return False
 
 
 def usable_cpus() -> int:
