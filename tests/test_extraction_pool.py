@@ -7,9 +7,12 @@ with SIGKILL as the OOM killer would.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from tests.support.runs import Crawls, listing_urls, read_jsonl
 
 POOL = {"NEWSCRAWL_EXTRACTION_WORKERS": "1"}
 NO_POOL = {"NEWSCRAWL_EXTRACTION_WORKERS": "0"}
+EPOLL_REACTOR = "twisted.internet.epollreactor.EPollReactor"
 
 
 def comparable(items: list[dict]) -> dict[str, dict]:
@@ -420,7 +424,7 @@ def test_auto_starts_one_worker_for_a_live_crawl_with_a_cpu_to_spare(
     monkeypatch, values, cpus, workers
 ):
     monkeypatch.setattr(extraction, "usable_cpus", lambda: cpus)
-    monkeypatch.setattr(extraction, "asyncio_loop", lambda: True)
+    monkeypatch.setattr(extraction, "asyncio_loop", lambda settings: True)
     assert extraction.workers_for(_settings(**values)) == workers
 
 
@@ -428,7 +432,7 @@ def test_a_blank_replay_setting_is_a_live_crawl_for_every_component(monkeypatch)
     from newscrawl.archive.replay import replay_paths
 
     monkeypatch.setattr(extraction, "usable_cpus", lambda: 2)
-    monkeypatch.setattr(extraction, "asyncio_loop", lambda: True)
+    monkeypatch.setattr(extraction, "asyncio_loop", lambda settings: True)
     settings = _settings(NEWSCRAWL_REPLAY=" ")
     assert replay_paths(settings) == []
     assert extraction.workers_for(settings) == 1
@@ -438,14 +442,14 @@ def test_without_the_asyncio_reactor_auto_starts_none_and_a_number_is_refused(mo
     from newscrawl.config import ConfigError
 
     monkeypatch.setattr(extraction, "usable_cpus", lambda: 2)
-    monkeypatch.setattr(extraction, "asyncio_loop", lambda: False)
+    monkeypatch.setattr(extraction, "asyncio_loop", lambda settings: False)
     assert extraction.workers_for(_settings()) == 0
     assert extraction.workers_for(_settings(NEWSCRAWL_EXTRACTION_WORKERS="0")) == 0
     with pytest.raises(ConfigError, match="need the asyncio reactor"):
         extraction.workers_for(_settings(NEWSCRAWL_EXTRACTION_WORKERS="1"))
 
 
-EPOLL = {"TWISTED_REACTOR": "twisted.internet.epollreactor.EPollReactor"}
+EPOLL = {"TWISTED_REACTOR": EPOLL_REACTOR}
 
 
 def test_a_default_crawl_on_another_reactor_parses_in_the_engine(site_server, tmp_path):
@@ -461,6 +465,44 @@ def test_a_default_crawl_on_another_reactor_parses_in_the_engine(site_server, tm
 
 def test_usable_cpus_are_the_ones_this_process_may_run_on():
     assert extraction.usable_cpus() == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize(
+    ("reactor", "workers"),
+    [("twisted.internet.asyncioreactor.AsyncioSelectorReactor", 1), (EPOLL_REACTOR, 0)],
+)
+def test_a_script_s_crawler_process_gets_what_its_reactor_allows(
+    reactor, workers, site_server, tmp_path
+):
+    # A CrawlerProcess in a script builds the spider before it installs the reactor: the
+    # one its settings name decides.
+    script = (
+        "import json, sys\n"
+        "from scrapy.crawler import CrawlerProcess\n"
+        "from scrapy.utils.project import get_project_settings\n"
+        "settings = get_project_settings()\n"
+        "settings.setdict(json.loads(sys.argv[1]), priority='cmdline')\n"
+        "process = CrawlerProcess(settings)\n"
+        "crawler = process.create_crawler('boursorama')\n"
+        "process.crawl(crawler, start_urls=sys.argv[2])\n"
+        "pool = crawler.spider.extraction\n"
+        "print('workers', 0 if pool is None else pool.size)\n"
+    )
+    settings = {
+        "TWISTED_REACTOR": reactor,
+        "NEWSCRAWL_STORE": "",
+        "NEWSCRAWL_FEEDS_DIR": str(tmp_path / "feeds"),
+        "NEWSCRAWL_STATE_DIR": str(tmp_path / "state"),
+        "LOG_LEVEL": "ERROR",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(settings), listing_urls(site_server)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert f"workers {workers}" in done.stdout, done.stderr[-2000:]
 
 
 def test_a_default_live_crawl_parses_in_a_worker_on_two_cpus(site_server, tmp_path):

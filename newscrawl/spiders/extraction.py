@@ -99,8 +99,8 @@ def workers_for(settings: Any) -> int:
     workers = config.parse_setting(settings, "NEWSCRAWL_EXTRACTION_WORKERS")
     if workers == "auto":
         live = not replay_paths(settings)
-        return 1 if live and usable_cpus() >= 2 and asyncio_loop() else 0
-    if workers and not asyncio_loop():
+        return 1 if live and usable_cpus() >= 2 and asyncio_loop(settings) else 0
+    if workers and not asyncio_loop(settings):
         raise config.ConfigError(
             f"-s NEWSCRAWL_EXTRACTION_WORKERS={workers}: extraction workers need the asyncio "
             f"reactor (TWISTED_REACTOR={ASYNCIO_REACTOR}, the default); with "
@@ -109,14 +109,16 @@ def workers_for(settings: Any) -> int:
     return workers
 
 
-def asyncio_loop() -> bool:
+def asyncio_loop(settings: Any) -> bool:
     """Whether the crawl runs on asyncio's event loop, which the pool awaits."""
     from scrapy.utils.asyncio import is_asyncio_available
 
     try:
         return is_asyncio_available()
-    except RuntimeError:  # no reactor and no loop yet: the crawl has not started
-        return False
+    except RuntimeError:
+        # No reactor yet: a CrawlerProcess in a script installs it when it starts, the
+        # one its settings name.
+        return settings.get("TWISTED_REACTOR") == ASYNCIO_REACTOR
 
 
 def usable_cpus() -> int:
