@@ -104,28 +104,39 @@ def test_three_runs_store_each_article_once_and_the_changed_one_twice(
     assert exported(store_url, tmp_path) == latest_of(feeds)
 
 
-def test_the_store_commits_before_the_state_and_a_failed_commit_fails_the_run(
-    site_server, tmp_path
-):
+def refusing_store(tmp_path: Path, table: str) -> tuple[Path, str]:
+    """A SQLite store whose ``table`` refuses every insert (a trigger), as a full disk would."""
     path = tmp_path / "corpus.sqlite3"
     url = f"sqlite:///{path}"
     CorpusStore.open(url).close()
-    # A real database refusal at commit time: a trigger that aborts every version insert.
     with sqlite3.connect(path) as db:
         db.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON article_versions "
+            f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
             "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
         )
-    crawls = Crawls(tmp_path / "runs", listing_urls(site_server))
-    failed = crawls.run(settings={"NEWSCRAWL_STORE": url})
-    assert failed.returncode == 1, failed.tail
-    assert failed.summary["status"] == "failed"
-    assert "corpus store commit failed" in failed.summary["problems"]
-    assert "disk says no" in failed.log
+    return path, url
+
+
+def assert_failed_and_nothing_kept(run, problem: str, crawls, url: str, site_server) -> None:
+    """The run failed for ``problem``, and neither the state nor the store kept an article."""
+    assert run.returncode == 1, run.tail
+    assert run.summary["status"] == "failed"
+    assert problem in run.summary["problems"]
+    assert "disk says no" in run.log
     state = open_state(crawls.state)
     assert all(state.get(i) is None for i in site_server.expectations.crawled_ids)
     state.close()
     assert sum(stored_versions(url).values()) == 0
+
+
+def test_the_store_commits_before_the_state_and_a_failed_commit_fails_the_run(
+    site_server, tmp_path
+):
+    # A real database refusal at commit time.
+    path, url = refusing_store(tmp_path, "article_versions")
+    crawls = Crawls(tmp_path / "runs", listing_urls(site_server))
+    failed = crawls.run(settings={"NEWSCRAWL_STORE": url})
+    assert_failed_and_nothing_kept(failed, "corpus store commit failed", crawls, url, site_server)
 
     with sqlite3.connect(path) as db:
         db.execute("DROP TRIGGER refuse")
@@ -143,26 +154,14 @@ def test_the_store_commits_before_the_state_and_a_failed_commit_fails_the_run(
 def test_a_record_the_store_cannot_stage_fails_the_run_with_or_without_feeds(
     feeds, site_server, tmp_path
 ):
-    path = tmp_path / "corpus.sqlite3"
-    url = f"sqlite:///{path}"
-    CorpusStore.open(url).close()
     # A real refusal while the crawl stages its records, the feeds themselves being fine.
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON staged_versions "
-            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
-        )
+    _, url = refusing_store(tmp_path, "staged_versions")
     crawls = Crawls(tmp_path / "runs", listing_urls(site_server))
     failed = crawls.run(settings={"NEWSCRAWL_STORE": url, "NEWSCRAWL_FEEDS_ENABLED": feeds})
-    assert failed.returncode == 1, failed.tail
-    assert failed.summary["status"] == "failed"
-    assert "corpus store could not stage records" in failed.summary["problems"]
-    assert "could not stage" in failed.log and "disk says no" in failed.log
+    problem = "corpus store could not stage records"
+    assert_failed_and_nothing_kept(failed, problem, crawls, url, site_server)
+    assert "could not stage" in failed.log
     assert crawls.folders() == []  # no feed published that the corpus would miss
-    state = open_state(crawls.state)
-    assert all(state.get(i) is None for i in site_server.expectations.crawled_ids)
-    state.close()
-    assert sum(stored_versions(url).values()) == 0
     with CorpusStore.open(url) as store:
         runs = store.execute(select(s.runs.c.status))
     assert [status for (status,) in runs] == ["discarded"]
