@@ -122,7 +122,8 @@ def asyncio_loop(settings: Any) -> bool:
 
 
 def usable_cpus() -> int:
-    # The CPUs this process may run on (a container's or taskset's limit), not the machine's.
+    # The CPUs this process may run on (taskset, a container's cpuset), not the machine's;
+    # a CPU quota (docker --cpus) does not show here.
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
