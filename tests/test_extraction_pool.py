@@ -232,6 +232,39 @@ def test_a_worker_writing_something_else_than_answers_loses_no_page(monkeypatch,
     assert crawler.stats.values[extraction.RESTARTS_STAT] == extraction.GIVE_UP_AFTER
 
 
+def test_a_warning_the_worker_logs_is_logged_by_the_crawl_as_its_own(caplog):
+    import asyncio
+    import logging
+
+    from scrapy.http import HtmlResponse
+
+    from newscrawl.spiders.extraction import ExtractionPool
+
+    # 02:30 on 31 March 2024 does not exist in Paris: the dates step logs a warning.
+    page = (
+        '<html><body><div class="c-news-detail"><h1 class="c-title-big"><span>Titre</span>'
+        '</h1><div class="c-source c-news-detail__source"><strong class="c-source__name">AFP'
+        '</strong><span class="c-source__time">31/03/2024 à 02:30</span></div>'
+        '<article class="c-news-detail__content"><p>Texte.</p></article></div></body></html>'
+    )
+    response = HtmlResponse(URL, body=page.encode(), encoding="utf-8")
+    crawler = _Crawler()
+    pool = ExtractionPool("boursorama", 1, crawler, steps=("text", "dates", "attributions"))
+
+    async def parse():
+        try:
+            return await pool.parse_article(response, "2024-03-31T10:00:00+00:00")
+        finally:
+            await pool.close()
+
+    caplog.set_level(logging.WARNING)
+    article = asyncio.run(parse())
+    assert crawler.stats.values["newscrawl/extraction/parsed_in_worker"] == 1
+    assert article.published == "2024-03-31T03:30:00+02:00"
+    [warning] = [r for r in caplog.records if "does not exist in Paris" in r.getMessage()]
+    assert (warning.name, warning.levelno) == ("newscrawl.normalize.dates", logging.WARNING)
+
+
 def test_the_worker_imports_the_crawls_code_not_a_package_in_the_working_folder(
     tmp_path, monkeypatch
 ):

@@ -29,6 +29,9 @@ CLEAN_TEXT_ROWS = [
     ("un\n\n\n\ndeux", "un\n\ndeux"),
     ("l&#039;Otan", "l'Otan"),
     ("Rock &amp; Roll", "Rock & Roll"),
+    # Only whole entities: "&param", "&curren", "&copy" without ";" stay as printed.
+    ("L&#039;offre ?a=1&param=2&currency=EUR&copy=1", "L'offre ?a=1&param=2&currency=EUR&copy=1"),
+    ("&para &sect &not; &copy;", "&para &sect ¬ ©"),
     ("AT&T gagne", "AT&T gagne"),
     ("e\u0301te\u0301", "été"),  # NFD from some CMS exports becomes NFC
 ]

@@ -223,9 +223,13 @@ def _ago(m: re.Match[str], now: datetime) -> datetime | None:
     count = int(count_text) if count_text.isdigit() else NUMBER_WORDS[count_text]
     unit = AGO_UNITS[m.group("unit")]
     seconds = _ELAPSED_UNITS.get(unit)
+    minutes = m.group("minutes")
+    if minutes is not None and (unit != "hours" or int(minutes) > 59):
+        return None  # "il y a 2 jours 30": not a form of the site, not guessed
     if seconds is not None:
+        elapsed = count * seconds + int(minutes or 0) * 60
         # Elapsed time: count in UTC so that a DST change in between is not counted twice.
-        return (now.astimezone(UTC) - timedelta(seconds=count * seconds)).astimezone(PARIS)
+        return (now.astimezone(UTC) - timedelta(seconds=elapsed)).astimezone(PARIS)
     wall = now.replace(tzinfo=None)
     if unit in ("days", "weeks"):
         return localize(wall - timedelta(**{unit: count}))
@@ -255,6 +259,10 @@ def _worth_dateparser(text: str) -> bool:
     # A bare number ("9999999999") is an id or a price, and text without a letter or a
     # digit cannot be a date: neither is worth dateparser's time.
     return not text.isdigit() and HAS_ALNUM.search(text) is not None
+
+
+_CLOCK_TIME = re.compile(r"\d{1,2}\s?[:h]\s?\d{0,2}")
+_WORDS = re.compile(r"[a-z]+")
 
 
 def _plausible(dt: datetime | None, now: datetime) -> datetime | None:
@@ -352,10 +360,28 @@ def parse_with_dateparser(raw: str | None, now: datetime) -> datetime | None:
 def _dateparser(text: str, now: datetime) -> datetime | None:
     import dateparser  # lazy: slow to import, and only the long tail needs it
 
-    result = dateparser.parse(
-        text, languages=DATEPARSER_LANGUAGES, settings=dateparser_settings(now)
-    )
-    return result.astimezone(PARIS) if result is not None else None
+    settings = dateparser_settings(now)
+    result = dateparser.parse(text, languages=DATEPARSER_LANGUAGES, settings=settings)
+    if result is None:
+        return None
+    if _borrowed_from_today(text, settings):
+        return None
+    return result.astimezone(PARIS)
+
+
+def _borrowed_from_today(text: str, settings: dict[str, Any]) -> bool:
+    """Whether dateparser made up the day or the month: "octobre" was read as today's day
+    in October, "2 mar. 2024" ("mar." is mardi) as this month's 2nd. A clock time, a
+    weekday alone or a relative phrase ("il y a", "hier") names its day; anything else
+    must print a day and a month."""
+    import dateparser
+
+    if _CLOCK_TIME.search(text):
+        return False
+    if not any(c.isdigit() for c in text) and any(w in WEEKDAYS for w in _WORDS.findall(text)):
+        return False
+    strict = {**settings, "REQUIRE_PARTS": ["day", "month"]}
+    return dateparser.parse(text, languages=DATEPARSER_LANGUAGES, settings=strict) is None
 
 
 def to_iso(dt: datetime | None) -> str | None:

@@ -81,6 +81,8 @@ RELATIVE_DAY = re.compile(rf"(?P<rel>{_alternation(RELATIVE_DAYS)})(?:{_SEP}{_TI
 AGO = re.compile(
     rf"il y a\s?(?:environ\s)?(?P<n>\d{{1,4}}|{_alternation(NUMBER_WORDS)})\s?"
     rf"(?P<unit>{_alternation(AGO_UNITS)})\.?"
+    # "il y a 2 h 30", "il y a 1 h 30 min": the minutes after the hours.
+    r"(?:\s?(?P<minutes>\d{1,2})(?:\s?(?:min|mn|minutes?)\.?)?)?"
 )
 ISO = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"

@@ -86,7 +86,9 @@ def clean_text(value: str | None) -> str | None:
     if _SURROGATE.search(value):
         value = without_lone_surrogates(value)
     if _LEFTOVER_ENTITY.search(value):
-        value = html.unescape(value)
+        # Each whole entity alone: html.unescape on the text would also read "&para", "&copy"
+        # or "&curren" without their ";" (a URL's "?a=1&param=2") as characters.
+        value = _LEFTOVER_ENTITY.sub(_decoded_entity, value)
     value = unicodedata.normalize("NFC", value)
     value = _ZERO_WIDTH.sub("", value)
     value = _SPACE_LIKE.sub(" ", value)
@@ -94,6 +96,10 @@ def clean_text(value: str | None) -> str | None:
     value = _MANY_NEWLINES.sub("\n\n", value)
     value = value.strip()
     return value or None
+
+
+def _decoded_entity(entity: re.Match) -> str:
+    return html.unescape(entity.group(0))
 
 
 def without_lone_surrogates(value: str) -> str:

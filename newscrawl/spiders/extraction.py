@@ -193,9 +193,11 @@ class ExtractionPool:
         worker.owed.append(answer)
         worker.process.stdin.write(frame((page, fetched, self.steps)))
         try:
-            ok, value = await answer
+            ok, value, logs = await answer
         except WorkerDied:
             return parse_page(self.site_name, *page)
+        for record in logs:  # as if the engine had parsed the page
+            logging.getLogger(record.name).handle(record)
         if not ok:
             raise value
         self.crawler.stats.inc_value(IN_WORKER_STAT)
@@ -245,6 +247,8 @@ class ExtractionPool:
                 if size > MAX_FRAME or not worker.owed:
                     raise ValueError(f"a frame of {size} bytes that answers no page")
                 answer = pickle.loads(await stdout.readexactly(size))
+                if type(answer) is not tuple or len(answer) != 3:
+                    raise ValueError(f"a frame that is not an answer ({type(answer).__name__})")
                 owed = worker.owed.popleft()
                 worker.answered += 1
                 if not owed.done():

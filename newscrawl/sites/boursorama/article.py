@@ -90,12 +90,19 @@ def _source_block(detail, h1, comments_block, related_block):
 
 
 def _content_block(sel: Selector, detail, comments_block):
+    """The first body candidate with text in it, else the first one (a page of no text)."""
     if detail is None:
         return None
+    first = None
     # Broken markup (a stray </div>) can close the detail block before its content.
     for scope, queries in ((detail, _CONTENT + _CONTENT_IN_DETAIL), (sel, _CONTENT)):
         for query in queries:
             for candidate in html.css_all(scope, query):
-                if not html.inside(candidate, (comments_block,)):
+                if html.inside(candidate, (comments_block,)):
+                    continue
+                # A video page may hold an empty content block (sharing buttons only)
+                # before the one with its text.
+                if body.has_text(candidate):
                     return candidate
-    return None
+                first = first if first is not None else candidate
+    return first

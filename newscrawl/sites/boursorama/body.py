@@ -18,6 +18,19 @@ def _is_list(element) -> bool:
     return element.tag in _LISTS
 
 
+def has_text(content, depth: int = 0) -> bool:
+    """Whether a body candidate shows any text, noise left out; stops at the first."""
+    if (content.text or "").strip():
+        return True
+    for child in content:
+        shown = html.is_element(child) and not is_noise(child)
+        if shown and (depth >= html.MAX_DEPTH or has_text(child, depth + 1)):
+            return True
+        if (child.tail or "").strip():
+            return True
+    return False
+
+
 def body_blocks(content) -> tuple[list[tuple[str, str]], list[str]]:
     """("p" | "h", text) blocks in page order, and the sub-headings."""
     blocks: list[tuple[str, str]] = []

@@ -19,6 +19,13 @@ from newscrawl.sites.boursorama.text import (
 
 _TITLE_SUFFIX = re.compile(r"\s*[-|–]\s*Boursorama\s*$", re.IGNORECASE)
 _UPDATED = re.compile(r"^\s*mis\s+[àa]\s+jour", re.IGNORECASE)
+_UPDATED_LATER = re.compile(r"(?<=\S)[\s,;|–—-]*(?=mis\s+[àa]\s+jour)", re.IGNORECASE)
+_CLOCK = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
+_BARE_CLOCK = re.compile(r"^\d{1,2}\s*[:h]\s*\d{2}$")
+# A source line without spans: "information fournie par AFP 21/10/2024 à 12:54".
+_TRAILING_DATE = re.compile(
+    r"\s*(\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?:\s*(?:[àa]|-)?\s*\d{1,2}\s*[:h]\s*\d{2})?)\s*$"
+)
 # A cheap pre-filter (normalize-space over every text node costs ~8x more on a long page);
 # the own-text check in Python keeps only elements whose text starts "Mis à jour".
 _UPDATE_LINE_XPATH = html.compiled_xpath(".//*[text()[contains(., 'jour') or contains(., 'JOUR')]]")
@@ -71,7 +78,8 @@ def outlet(parts: ArticleParts) -> str | None:
         # No <strong>: "information fournie par X <date>" as plain text.
         if source is None:
             return None
-        return without_provider_prefix(clean_inline(raw_text(source, skip=_skip_times)))
+        text = clean_inline(raw_text(source, skip=_skip_times))
+        return without_provider_prefix(_TRAILING_DATE.sub("", text) if text else text)
 
     return html.first(
         lambda: provider_of(source),
@@ -94,7 +102,29 @@ def _source_times(source) -> list[str]:
             if not not_value(span) and not html.inside(span, counters)
         ]
     texts = [inline(span) for span in spans]
-    return [t for t in texts if t and any(c.isdigit() for c in t)]
+    return _time_lines([t for t in texts if t and any(c.isdigit() for c in t)])
+
+
+def _time_lines(texts: list[str]) -> list[str]:
+    """One text per printed date: a date and its time in two spans ("16.08.2025" + "23:14")
+    joined by a space, and "Publié le X, mis à jour le Y" in one span split in two."""
+    lines: list[str] = []
+    for text in texts:
+        if lines and _BARE_CLOCK.match(text) and not _CLOCK.search(lines[-1]):
+            lines[-1] = f"{lines[-1]} {text}"
+            continue
+        published, *updated = _UPDATED_LATER.split(text, maxsplit=1)
+        lines.append(published)
+        lines.extend(updated)
+    return lines
+
+
+def _plain_source_date(source) -> str | None:
+    """The date at the end of a source line printed without spans."""
+    if source is None:
+        return None
+    found = _TRAILING_DATE.search(clean_inline(raw_text(source)) or "")
+    return found.group(1) if found else None
 
 
 def _update_line(parts: ArticleParts) -> str | None:
@@ -121,6 +151,8 @@ def dates(parts: ArticleParts) -> tuple[str | None, str | None]:
     updated = next((t for t in times if _UPDATED.match(t)), None)
     if updated is None and parts.detail is not None:
         updated = _update_line(parts)
+    if published is None and not times:
+        published = _plain_source_date(parts.source)
     published = html.first(
         published,
         lambda: html.json_ld_text(parts.json_ld, "datePublished"),

@@ -18,6 +18,9 @@ _HEADING_TEXT = "a lire aussi"
 # How far above its heading the "A lire aussi" list may sit (heading > head > block > list).
 _MAX_HEADING_CLIMB = 6
 _LINE = "li.c-list-details-news__line"
+# The "A lire aussi" block itself: a climb from its heading stops there, entries or none
+# (above it are the page's other lists: most read, sharing buttons).
+_BLOCK_CLASS = "c-rebound"
 
 RELATED_ENTRY = EntryForm(
     link=".c-list-details-news__title a",
@@ -43,23 +46,30 @@ def related_block(sel: Selector, excluded: tuple):
         for _ in range(_MAX_HEADING_CLIMB):
             if node is None or node.tag in ("body", "html"):
                 break
-            if html.css_all(node, ".c-list-details-news__line") or any(
-                is_article_url(a.get("href")) or a.get("data-rel")
-                for a in html.css_all(node, "li a")
-            ):
+            if html.css_all(node, _LINE) or any(map(_links_an_article, html.css_all(node, "li a"))):
                 return node
+            if _BLOCK_CLASS in html.classes(node):
+                return node  # an empty "A lire aussi"
             node = node.getparent()
-    for line in html.css_all(sel, _LINE):
+    # No heading says "A lire aussi": the block's entries, never the same cards elsewhere
+    # (a sidebar of latest news, /actualite-economique/ listings).
+    for line in html.css_all(sel, f".{_BLOCK_CLASS} {_LINE}"):
         if not html.inside(line, excluded):
             return line.getparent()
     return None
 
 
+def _links_an_article(anchor) -> bool:
+    return bool(is_article_url(anchor.get("href")) or anchor.get("data-rel"))
+
+
 def related(block, page_url: str) -> list[RelatedArticle]:
     if block is None:
         return []
+    # Without the entries' own class, a list item is an entry when it links to an article:
+    # not a sharing button or a "Voir plus" link.
     lines = html.css_all(block, _LINE) or [
-        li for li in html.css_all(block, "li") if html.css_all(li, "a")
+        li for li in html.css_all(block, "li") if any(map(_links_an_article, html.css_all(li, "a")))
     ]
     return [_related_entry(line, position, page_url) for position, line in enumerate(lines, 1)]
 
