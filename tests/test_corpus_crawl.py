@@ -3,6 +3,7 @@ SQLite and on a real PostgreSQL, killed, distributed, reparsed, and given bad st
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import sqlite3
@@ -70,6 +71,28 @@ def exported(url: str, tmp_path: Path) -> dict[str, dict]:
     done = cli("--store", url, "export", "--format", "jsonl", "--output", str(out))
     assert done.returncode == 0, done.stderr
     return {record["article_id"]: record for record in read_jsonl(out)}
+
+
+# --- where a run's feeds are ------------------------------------------------------------
+
+
+def test_the_store_and_the_state_know_a_run_s_feeds_by_their_published_names(site_server, tmp_path):
+    # A run killed after its feeds were published and before the store's commit is
+    # committed at the next open when these exist; the hidden .part folder they were
+    # written in is gone by then (and the state would commit the run, the store not).
+    url = f"sqlite:///{tmp_path / 'corpus.sqlite3'}"
+    crawls = Crawls(tmp_path / "runs", listing_urls(site_server))
+    run = crawls.run(settings={"NEWSCRAWL_STORE": url})
+    assert run.returncode == 0, run.tail
+    with CorpusStore.open(url) as store:
+        [(store_feeds,)] = store.execute(select(s.runs.c.info["feeds"]))
+    with closing(sqlite3.connect(crawls.state / "state.sqlite3")) as state:
+        [(state_feeds,)] = state.execute("SELECT feeds FROM runs").fetchall()
+    assert store_feeds == json.loads(state_feeds)
+    folder = crawls.feeds / "boursorama"
+    published = sorted(str(path) for path in folder.glob("*/*") if path.suffix != ".html")
+    published = [path for path in published if not path.endswith("report.json")]
+    assert sorted(store_feeds) == published and len(published) == 4
 
 
 # --- three runs ----------------------------------------------------------------------------

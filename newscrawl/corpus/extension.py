@@ -35,7 +35,7 @@ from scrapy.extensions.feedexport import FeedExporter
 
 from newscrawl.archive.wire import WARC_LOCATION_META
 from newscrawl.defaults import project_settings
-from newscrawl.feeds.uri import local_path
+from newscrawl.feeds.addon import final_feed_paths
 from newscrawl.incremental import outcome
 from newscrawl.items import Article
 from newscrawl.normalize.clock import utc_now
@@ -57,7 +57,8 @@ class CorpusExtension:
         from newscrawl.corpus.store import CorpusStore
 
         try:
-            self.store = CorpusStore.open(url)
+            # Batches are written behind the crawl, off the engine's thread.
+            self.store = CorpusStore.open(url, write_behind=True)
         except CorpusError as exc:
             # Checked by newscrawl.config already; a store that broke since is one line too.
             from newscrawl.config import ConfigError
@@ -100,9 +101,8 @@ class CorpusExtension:
             return  # after the commit: not in the feeds either, fetched again next run
         if not self.feeds_recorded:
             self.feeds_recorded = True
-            exporter = self.crawler.get_extension(FeedExporter)
-            uris = [slot.uri for slot in getattr(exporter, "slots", [])]
-            self.store.set_run_feeds(self.run_id, [local_path(uri) or uri for uri in uris])
+            # Their published names: a run killed once its feeds are out is committed.
+            self.store.set_run_feeds(self.run_id, final_feed_paths(self.crawler))
         warc_file, warc_offset = (getattr(response, "meta", {}) or {}).get(WARC_LOCATION_META) or (
             None,
             None,

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import signals
+from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.spider import DefaultSpider
 
 from newscrawl import defaults
@@ -183,3 +184,16 @@ class FeedsAddon:
             self.run.temp,
         )
         return False
+
+
+def final_feed_paths(crawler: Any) -> list[str]:
+    """Where the crawl's feeds will be once complete: how the crawl state and the corpus
+    store tell, after a run was killed, that its feeds made it (the default feeds are
+    written in the run's hidden ``.part`` folder until it is published)."""
+    exporter = crawler.get_extension(FeedExporter)
+    feeds = crawler.get_addon(FeedsAddon)
+    paths = []
+    for slot in getattr(exporter, "slots", []):
+        path = local_path(slot.uri) or slot.uri
+        paths.append(feeds.final_path(path) if feeds is not None else path)
+    return paths

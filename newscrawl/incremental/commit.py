@@ -13,9 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from scrapy.extensions.feedexport import FeedExporter
-
-from newscrawl.feeds.addon import FeedsAddon
+from newscrawl.feeds.addon import final_feed_paths
 from newscrawl.feeds.uri import local_path
 from newscrawl.incremental.state import DISCARDED, RECOVERED, CrawlState
 from newscrawl.monitors.checks import run_figures
@@ -55,13 +53,7 @@ class RunCommit:
         if self.feeds_recorded:
             return
         self.feeds_recorded = True
-        exporter = self.crawler.get_extension(FeedExporter)
-        feeds = self.crawler.get_addon(FeedsAddon)
-        paths = []
-        for slot in getattr(exporter, "slots", []):
-            path = local_path(slot.uri) or slot.uri
-            paths.append(feeds.final_path(path) if feeds is not None else path)
-        self.store.set_run_feeds(self.run_id, paths)
+        self.store.set_run_feeds(self.run_id, final_feed_paths(self.crawler))
 
     def feed_stored(self, uri: str) -> None:
         path = local_path(uri)
