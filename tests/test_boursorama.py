@@ -99,6 +99,7 @@ URLS = [
     ("https://www.boursorama.com/cours/1rPSWP/", None, False, False, "cours"),
     ("https://www.boursorama.com/", None, False, False, None),
     ("", None, False, False, None),
+    ("http://[bad/bourse/actualites/x-" + HEX, None, False, False, None),  # no URL
 ]
 
 
@@ -519,3 +520,35 @@ def test_the_next_listing_page_waits_behind_a_long_queue_of_articles(queued, pri
     assert next_page.url.endswith("/page-2")
     assert next_page.priority == priority
     assert articles and all(r.priority == 0 for r in articles)  # depth adds their -1
+
+
+BAD_HREF = "http://[bad/bourse/actualites/titre-" + "1" * 32  # an unclosed IPv6 host
+
+
+def test_a_link_no_url_parser_reads_costs_only_itself():
+    good = f"/bourse/actualites/suite-{'2' * 32}"
+    article = parse_article(
+        '<div class="c-news-detail"><h1 class="c-title-big"><span>Titre</span></h1>'
+        '<article class="c-news-detail__content"><p>Texte.</p>'
+        f'<img src="{BAD_HREF}.jpg"></article></div>'
+        '<div class="c-rebound"><h2><span class="c-heading__text">A lire aussi</span></h2><ul>'
+        f'<li class="c-list-details-news__line"><div class="c-list-details-news__title">'
+        f'<a href="{BAD_HREF}">Lien cassé</a></div></li>'
+        f'<li class="c-list-details-news__line"><div class="c-list-details-news__title">'
+        f'<a href="{good}">La suite</a></div></li></ul></div>',
+        f"https://www.boursorama.com/bourse/actualites/titre-{'0' * 32}",
+    )
+    assert article.body == "Texte."
+    assert [(r.position, r.url, r.title) for r in article.related] == [
+        (1, None, "Lien cassé"),
+        (2, "https://www.boursorama.com" + good, "La suite"),
+    ]
+    listing = parse_listing(
+        '<ul><li class="c-list-news__line"><a class="c-list-news__title-link" '
+        f'href="{BAD_HREF}">Cassé</a></li><li class="c-list-news__line">'
+        f'<a class="c-list-news__title-link" href="{good}">Bon</a></li></ul>'
+        f'<link rel="next" href="http://[bad/page-2">',
+        "https://www.boursorama.com/bourse/actualites/",
+    )
+    assert listing.article_urls == ["https://www.boursorama.com" + good]
+    assert listing.next_page is None

@@ -43,6 +43,16 @@ def test_a_redirect_loop_is_a_counted_failed_page(tmp_path):
     assert not result["items"]
 
 
+def test_a_redirect_to_an_unreadable_location_is_a_counted_failed_page(tmp_path):
+    with ScriptedServer() as server:
+        server.routes[LOOP_A] = _to("http://[bad/bourse/actualites/x-" + ID_B)
+        result = crawl(tmp_path, {"start_urls": server.url(LOOP_A)}, spider=SPIDER)
+    stats = result["stats"]
+    assert stats.get("newscrawl/failed/bad_redirect") == 1, stats
+    assert stats.get("newscrawl/failed") == 1
+    assert not result["items"]
+
+
 def test_too_many_redirects_is_a_counted_failed_page(tmp_path):
     # A chain without a loop that outlasts REDIRECT_MAX_TIMES: Scrapy's own refusal.
     with ScriptedServer() as server:

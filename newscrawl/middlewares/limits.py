@@ -216,6 +216,10 @@ class RedirectLoop(IgnoreRequest):
     """A redirect back to a URL of its own chain: the page can never be reached."""
 
 
+class BadRedirect(IgnoreRequest):
+    """A redirect whose Location no URL parser reads ("http://[bad"): nowhere to go."""
+
+
 class RedirectLoopMiddleware:
     """Fails a redirect to a URL already in its chain, before it is scheduled again.
 
@@ -230,7 +234,12 @@ class RedirectLoopMiddleware:
         location = response.headers.get(b"Location")
         if response.status not in self._STATUSES or not location:
             return response
-        target = canonicalize_url(urljoin(request.url, location.decode("latin-1").strip()))
+        try:
+            target = canonicalize_url(urljoin(request.url, location.decode("latin-1").strip()))
+        except ValueError as exc:
+            raise BadRedirect(
+                f"redirect to an unreadable Location {location[:200]!r}: {exc}"
+            ) from None
         chain = [*request.meta.get("redirect_urls", []), request.url]
         if target in {canonicalize_url(url) for url in chain}:
             raise RedirectLoop(f"redirect loop back to {target} after {len(chain)} hop(s)")

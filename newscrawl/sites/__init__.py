@@ -116,7 +116,11 @@ def article_id_from_url(url: str | None) -> str | None:
     """
     if not url:
         return None
-    site = for_host(urlsplit(url).hostname)
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # "http://[bad": no host of any site's
+        return None
+    site = for_host(host)
     if site is not None:
         return site.article_id_from_url(url)
     return next(

@@ -21,7 +21,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 
 from newscrawl import config, incremental, sites
 from newscrawl.incremental.fetchtime import fetched_at
-from newscrawl.middlewares.limits import BrokenBody, RedirectLoop, ResponseTooLarge
+from newscrawl.middlewares.limits import BadRedirect, BrokenBody, RedirectLoop, ResponseTooLarge
 from newscrawl.pipelines import leading_steps
 from newscrawl.sites.pages import classify_page, page_facts
 from newscrawl.spiders.extraction import ExtractionPool, workers_for
@@ -264,7 +264,7 @@ def is_policy_skip(failure) -> bool:
     # is the IgnoreRequest of a redirect chain that never reached a page.
     return (
         failure.check(IgnoreRequest) is not None
-        and not failure.check(HttpError, ResponseTooLarge, BrokenBody, RedirectLoop)
+        and not failure.check(HttpError, ResponseTooLarge, BrokenBody, RedirectLoop, BadRedirect)
         and not redirects_exhausted(failure)
     )
 
@@ -284,6 +284,8 @@ def failure_reason(failure) -> str:
     """A short, stats-friendly name for why a request failed."""
     if failure.check(RedirectLoop):
         return "redirect_loop"
+    if failure.check(BadRedirect):
+        return "bad_redirect"
     if redirects_exhausted(failure):
         return "too_many_redirects"
     if failure.check(HttpError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from newscrawl.items import Image
 from newscrawl.normalize.text import clean_inline
@@ -16,6 +15,7 @@ from newscrawl.sites.boursorama.layouts import (
 )
 from newscrawl.sites.boursorama.parts import ArticleParts
 from newscrawl.sites.boursorama.text import inline
+from newscrawl.sites.boursorama.urls import absolute_url
 
 _PLACEHOLDER_IMAGE = re.compile(r"(?:^|/)(?:blank|spacer|pixel|transparent|1x1)[^/]*\.gif$", re.I)
 _LEAD_IMAGE = chain("lead_image")
@@ -112,7 +112,7 @@ def _image_url(holder, page_url: str) -> str | None:
         ],
         *[lambda img=img: _img_url(img) for img in fallback],
     )
-    return urljoin(page_url, url) if url else None
+    return absolute_url(page_url, url) if url else None
 
 
 def _in_noscript(element, stop) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from parsel import Selector
 
@@ -23,6 +22,7 @@ from newscrawl.sites.boursorama.text import (
     provider_text,
 )
 from newscrawl.sites.boursorama.urls import (
+    absolute_url,
     article_id_from_url,
     entry_link,
     link_url,
@@ -165,7 +165,7 @@ def _headline_entry(link, page_url: str) -> ListingEntry:
 def _next_page(sel: Selector, page_url: str) -> str | None:
     href = html.css_first(sel, 'link[rel="next"]::attr(href)')
     if href and href.strip():
-        return urljoin(page_url, href.strip())
+        return absolute_url(page_url, href.strip())
     pagination = html.css_first(sel, ".c-pagination")
     if pagination is None:
         return None

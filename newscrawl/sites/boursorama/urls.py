@@ -26,11 +26,29 @@ _LISTING_PATH = re.compile(r"^/(?:[^/]+/actualites(?:/[^/]+)*|actualite-economiq
 _PAGE_NUMBER = re.compile(r"/page-(\d+)/?$")
 
 
+def absolute_url(page_url: str, href: str) -> str | None:
+    """``href`` read against the page's URL; None for one no URL parser reads
+    ("http://[bad": an unclosed IPv6 host), so that one bad link costs only itself."""
+    try:
+        url = urljoin(page_url, href)
+        urlsplit(url)  # urljoin may pass an unreadable host through
+    except ValueError:
+        return None
+    return url
+
+
+def _path(url: str) -> str:
+    try:
+        return urlsplit(url).path
+    except ValueError:  # an unreadable host: no path of the site's
+        return ""
+
+
 def article_id_from_url(url: str | None) -> str | None:
     """The 32-hex tail of an article URL on any host; None for any other URL."""
     if not url:
         return None
-    match = _ARTICLE_PATH.match(urlsplit(url).path)
+    match = _ARTICLE_PATH.match(_path(url))
     return match.group(1) if match else None
 
 
@@ -42,20 +60,20 @@ def is_listing_url(url: str | None) -> bool:
     """A news listing (``/bourse/actualites/``, ``/actualite-economique/``, ``/page-N``...)."""
     if not url or is_article_url(url):
         return False
-    return bool(_LISTING_PATH.match(urlsplit(url).path))
+    return bool(_LISTING_PATH.match(_path(url)))
 
 
 def section_from_url(url: str | None) -> str | None:
     """First path segment: ``bourse``, ``actualite-economique``, ``videos``..."""
     if not url:
         return None
-    segments = [part for part in urlsplit(url).path.split("/") if part]
+    segments = [part for part in _path(url).split("/") if part]
     return segments[0] if segments else None
 
 
 def listing_page_number(url: str) -> int:
     """The page a listing URL shows: ``.../page-3`` is 3, the listing root is 1."""
-    match = _PAGE_NUMBER.search(urlsplit(url).path)
+    match = _PAGE_NUMBER.search(_path(url))
     return int(match.group(1)) if match else 1
 
 
@@ -81,12 +99,12 @@ def link_url(element, page_url: str) -> str | None:
         return None
     href = (element.get("href") or "").strip()
     if href and href != "#" and not href.lower().startswith(("javascript:", "mailto:")):
-        return urljoin(page_url, href)
+        return absolute_url(page_url, href)
     target = decode_data_rel(element.get("data-rel"))
     if target is None:
         carrier = html.css_first(element, "[data-rel]")
         target = decode_data_rel(carrier.get("data-rel")) if carrier is not None else None
-    return urljoin(page_url, target) if target else None
+    return absolute_url(page_url, target) if target else None
 
 
 def entry_link(scope, query: str):
