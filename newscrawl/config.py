@@ -11,9 +11,11 @@ through this module).
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import sqlite3
+import tempfile
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
@@ -28,6 +30,9 @@ from newscrawl import defaults
 from newscrawl.feeds.exporters import CSV_STYLES
 from newscrawl.incremental.revisit import SINCE_FORMS, parse_duration, parse_refresh, parse_since
 from newscrawl.incremental.state import STATE_FILE
+from newscrawl.monitors.records import COVERAGE_FIELDS
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
 class ConfigError(ValueError):
@@ -126,12 +131,19 @@ def _folder(value: Any) -> Path:
 
 
 def _writable(path: Path) -> bool:
-    # os.access says yes to root even on a read-only mount; statvfs tells that case.
+    # os.access says yes to root even on a read-only mount; statvfs tells that case, and
+    # only writing tells a folder no file can be made in (/proc, say), as root too.
     try:
         read_only = os.statvfs(path).f_flag & os.ST_RDONLY
     except OSError:
         return False
-    return not read_only and os.access(path, os.W_OK)
+    if read_only or not os.access(path, os.W_OK):
+        return False
+    try:
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError:
+        return False
+    return True
 
 
 def _redis_url(value: Any) -> str:
@@ -175,6 +187,28 @@ def _coverage(value: Any) -> dict[str, float]:
     return {str(name): _share(share) for name, share in table.items()}
 
 
+def _optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Unset (None) is allowed: the component falls back to another setting."""
+    return lambda value: None if value is None else parse(value)
+
+
+def _log_level(value: Any) -> Any:
+    # As logging reads it: a level name in capitals, or a number.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if value not in LOG_LEVELS:
+        raise ValueError(value)
+    return value
+
+
+def _encoding(value: Any) -> str:
+    try:
+        codecs.lookup(str(value))
+    except LookupError:
+        raise ValueError(value) from None
+    return str(value)
+
+
 _BOOL = Rule(_bool, "True or False")
 _COUNT = Rule(_number(int, 0), "a whole number, 0 or more")
 _POSITIVE = Rule(_number(int, 1), "a whole number, 1 or more")
@@ -205,6 +239,13 @@ SETTINGS: dict[str, Rule] = {
     "CLOSESPIDER_ERRORCOUNT": _COUNT,
     "MAX_IDLE_TIME_BEFORE_CLOSE": _SECONDS,
     "SCHEDULER_PERSIST": _BOOL,
+    "REDIRECT_ENABLED": _BOOL,
+    "REDIRECT_MAX_TIMES": _COUNT,
+    "LOG_LEVEL": Rule(_log_level, " or ".join(LOG_LEVELS)),
+    "FEED_EXPORT_ENCODING": Rule(_encoding, "a text encoding Python knows, e.g. utf-8"),
+    "JOBDIR": Rule(
+        _optional(lambda v: str(_folder(v)) if v else v), "a folder for the paused crawl's queue"
+    ),
     "NEWSCRAWL_CONTACT_URL": Rule(str, "a URL"),
     "NEWSCRAWL_MAX_PAGES": Rule(_number(int, 1), "a whole number of listing pages, 1 or more"),
     "NEWSCRAWL_EXTRACTION_WORKERS": Rule(
@@ -247,6 +288,11 @@ SETTINGS: dict[str, Rule] = {
     "NEWSCRAWL_LEASE_AHEAD": _INTERVAL,
     "NEWSCRAWL_MONITORS": _BOOL,
     "NEWSCRAWL_MONITOR_MIN_COVERAGE": Rule(_coverage, 'field: share as JSON, e.g. {"body": 0.9}'),
+    # One field's minimum on a command line (NEWSCRAWL_MONITOR_MIN_COVERAGE_BODY=0.8).
+    **{
+        f"NEWSCRAWL_MONITOR_MIN_COVERAGE_{field.upper()}": Rule(_optional(_share), _SHARE.expected)
+        for field in COVERAGE_FIELDS
+    },
     "NEWSCRAWL_MONITOR_MIN_COMMENTS_COVERAGE": _SHARE,
     "NEWSCRAWL_MONITOR_TOLERANCE": _COUNT,
     "NEWSCRAWL_MONITOR_MAX_UNPARSED_DATES": _SHARE,
@@ -330,6 +376,14 @@ def parse_setting(settings: Any, name: str) -> Any:
         return rule.parse(value)
     except (ValueError, TypeError) as exc:
         raise _refuse(f"-s {name}", value, rule, exc) from None
+
+
+def check_values(settings: Any) -> None:
+    """Every setting of the table against its rule, nothing opened or made: what
+    ``scrapy crawl`` checks before Scrapy itself reads any (its log level, the DNS
+    resolver) as the crawler process starts."""
+    for name in SETTINGS:
+        parse_setting(settings, name)
 
 
 def spider_arguments(given: Mapping[str, Any]) -> dict[str, Any]:

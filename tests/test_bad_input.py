@@ -51,6 +51,16 @@ CASES = [
     ("DOWNLOAD_DELAY", {}, {"DOWNLOAD_DELAY": "soon"}, "seconds"),
     ("NEWSCRAWL_REPLAY missing", {}, {"NEWSCRAWL_REPLAY": "{tmp}/no-such-archive"}, "exist"),
     ("NEWSCRAWL_REDIS_URL", {}, {"NEWSCRAWL_REDIS_URL": "localhost:6379"}, "redis://"),
+    ("since too far back", {"since": "99999999d"}, {}, "7d or 48h"),
+    # Read by Scrapy or the DNS resolver as the crawler process starts: before the add-ons.
+    ("NEWSCRAWL_SSRF_GUARD", {}, {"NEWSCRAWL_SSRF_GUARD": "maybe"}, "True or False"),
+    ("LOG_LEVEL", {}, {"LOG_LEVEL": "LOUD"}, "INFO or DEBUG"),
+    ("REDIRECT_MAX_TIMES", {}, {"REDIRECT_MAX_TIMES": "abc"}, "a whole number"),
+    ("FEED_EXPORT_ENCODING", {}, {"FEED_EXPORT_ENCODING": "bogus"}, "a text encoding"),
+    ("JOBDIR unwritable", {}, {"JOBDIR": "/proc/nope"}, "/proc is read-only"),
+    ("feeds folder in /proc", {}, {"NEWSCRAWL_FEEDS_DIR": "/proc/x"}, "/proc is read-only"),
+    ("coverage of one field", {}, {"NEWSCRAWL_MONITOR_MIN_COVERAGE_BODY": "abc"}, "between 0"),
+    ("coverage above 1", {}, {"NEWSCRAWL_MONITOR_MIN_COVERAGE_TITLE": "2"}, "between 0 and 1"),
 ]
 
 

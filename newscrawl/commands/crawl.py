@@ -17,7 +17,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
 
-from newscrawl.config import ConfigError
+from newscrawl.config import ConfigError, check_values
 from newscrawl.incremental import outcome
 from newscrawl.incremental.runlock import RunLocked
 
@@ -25,6 +25,16 @@ logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: Any) -> None:
+        super().process_options(args, opts)
+        # Before Scrapy builds the crawler process, which reads LOG_LEVEL and starts the
+        # DNS resolver (NEWSCRAWL_SSRF_GUARD): a bad value there was a traceback.
+        try:
+            check_values(self.settings)
+        except ConfigError as exc:
+            print(f"newscrawl: {exc}", file=sys.stderr)
+            sys.exit(outcome.EXIT_USAGE)
+
     def short_desc(self) -> str:
         return "Run a spider; exit 1 failed, 2 bad input, 3 monitors failed, 75 another run is on"
 

@@ -20,6 +20,7 @@ the folder and each feed's row count.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -194,6 +195,10 @@ def final_feed_paths(crawler: Any) -> list[str]:
     feeds = crawler.get_addon(FeedsAddon)
     paths = []
     for slot in getattr(exporter, "slots", []):
-        path = local_path(slot.uri) or slot.uri
-        paths.append(feeds.final_path(path) if feeds is not None else path)
+        path = local_path(slot.uri)
+        if path is None:
+            paths.append(slot.uri)  # not a local file: never found, the run is not taken
+            continue
+        # Absolute: the next run may start in another working folder ("-O out.jsonl").
+        paths.append(os.path.abspath(feeds.final_path(path) if feeds is not None else path))
     return paths

@@ -28,12 +28,15 @@ def parse_duration(value: Any) -> timedelta:
     """
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(hours=value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"not a duration: {value!r} (examples: 48, 48h, 30m, 2d)")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return timedelta(hours=value)
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"not a duration: {value!r} (examples: 48, 48h, 30m, 2d)")
+        return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    except OverflowError:
+        raise ValueError(f"not a duration: {value!r} (too long)") from None
 
 
 _SINCE_AGO = re.compile(r"^(\d+)\s*([dhj])$", re.IGNORECASE)
@@ -56,7 +59,10 @@ def parse_since(value: str | None, now: datetime | None = None) -> datetime | No
     ago = _SINCE_AGO.match(text)
     if ago:
         unit = "hours" if ago.group(2) == "h" else "days"
-        return now.astimezone(UTC) - timedelta(**{unit: int(ago.group(1))})
+        try:
+            return now.astimezone(UTC) - timedelta(**{unit: int(ago.group(1))})
+        except OverflowError:  # "99999999d": before year 1
+            raise ValueError(f"since={value!r}: too far back") from None
     try:
         when = datetime.fromisoformat(str(value).strip())
     except ValueError:
