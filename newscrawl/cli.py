@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from newscrawl.corpus import CorpusError, CorpusStore
-from newscrawl.corpus.engine import first_line
+from newscrawl.corpus.engine import StoreURLError, first_line, parse_store_url
 from newscrawl.defaults import project_settings as project_settings_of
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -88,7 +88,7 @@ def _export(options: argparse.Namespace, settings: Any) -> int:
     selection = Selection(
         options.all_versions, options.since, options.until, options.outlet, options.section
     )
-    with _open_store(options, settings) as store:
+    with _open_store(options, settings, create=False) as store:
         written = export(store, options.format, options.output, selection, settings)
     files = ", ".join(f"{name} ({rows} rows)" for name, rows in written.items())
     print(f"newscrawl: exported to {options.output}: {files}", file=sys.stderr)
@@ -102,7 +102,7 @@ def _stats_arguments(parser: argparse.ArgumentParser) -> None:
 def _stats(options: argparse.Namespace, settings: Any) -> int:
     from newscrawl.corpus.stats import corpus_stats, format_stats
 
-    with _open_store(options, settings) as store:
+    with _open_store(options, settings, create=False) as store:
         stats = corpus_stats(store)
     print(json.dumps(stats, ensure_ascii=False) if options.json else format_stats(stats))
     return EXIT_OK
@@ -137,7 +137,7 @@ def _reparse(options: argparse.Namespace, settings: Any) -> int:
             sites.get(options.site)
         except KeyError as exc:
             raise UsageError(exc.args[0]) from None
-    with _open_store(options, settings) as store:
+    with _open_store(options, settings, create=True) as store:
         result = reparse(store, options.archives, workers=options.workers, site=options.site)
     print(
         f"newscrawl: reparsed {result.responses} article responses: "
@@ -208,11 +208,17 @@ def store_url(options: argparse.Namespace, settings: Any) -> str:
     return project_settings_of(settings).get("NEWSCRAWL_STORE")
 
 
-def _open_store(options: argparse.Namespace, settings: Any) -> CorpusStore:
+def _open_store(options: argparse.Namespace, settings: Any, *, create: bool) -> CorpusStore:
+    """The store of ``--store`` (else NEWSCRAWL_STORE); ``create`` for the commands that
+    write it, the others refuse a store that does not exist."""
     url = store_url(options, settings)
     if not url:
         raise CorpusError("the corpus store is off (NEWSCRAWL_STORE is empty): give --store URL")
-    return CorpusStore.open(url)
+    try:
+        parse_store_url(url)
+    except StoreURLError as exc:
+        raise UsageError(f"--store: {exc}" if options.store is not None else str(exc)) from None
+    return CorpusStore.open(url, create=create)
 
 
 def project_settings():

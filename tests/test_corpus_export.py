@@ -177,6 +177,54 @@ def test_a_failed_export_leaves_no_file(tmp_path, settings, monkeypatch):
     ]
 
 
+def test_an_export_reads_one_snapshot_while_a_run_commits(store_url, monkeypatch):
+    monkeypatch.setattr(export_module, "PAGE", 2)
+    articles = [synthetic_article(n) for n in range(6)]
+    _fill(store_url, [articles])
+    with CorpusStore.open(store_url) as reader:
+        records = iter_records(reader)
+        seen = [next(records)]  # the first page is read: the snapshot is taken
+        changed = [dataclasses.replace(a, title=a.title + " (mis à jour)") for a in articles]
+        with CorpusStore.open(store_url) as writer:  # every article gets a version 2
+            writer.begin_run("changes")
+            for article in changed:
+                writer.add("changes", article)
+            writer.commit_run("changes")
+        seen.extend(records)
+    # Once each, as they were when the export began: not the old page then the new one.
+    assert sorted(r["article_id"] for r in seen) == sorted(a.article_id for a in articles)
+    assert {r["title"] for r in seen} == {a.title for a in articles}
+
+
+def test_two_exports_to_one_file_each_write_a_whole_one(tmp_path):
+    target = tmp_path / "same.jsonl"
+    first, second = export_module.AtomicOutputs(), export_module.AtomicOutputs()
+    one, two = first.file(target), second.file(target)
+    one.write(b"first\n" * 3)
+    two.write(b"second\n" * 2)
+    first.commit()
+    assert target.read_bytes() == b"first\n" * 3
+    second.commit()
+    assert target.read_bytes() == b"second\n" * 2
+    assert [p.name for p in tmp_path.iterdir()] == ["same.jsonl"]
+
+
+def test_an_abort_removes_the_part_file_even_when_its_close_fails(tmp_path):
+    outputs = export_module.AtomicOutputs()
+    handle = outputs.file(tmp_path / "out.jsonl")
+    handle.write(b"row\n")
+
+    real_close = handle.close
+
+    def full_disk():
+        real_close()
+        raise OSError(28, "No space left on device")
+
+    handle.close = full_disk
+    outputs.abort()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_stats_per_outlet_and_month(store_url):
     _fill(
         store_url,
@@ -302,12 +350,45 @@ def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
         [],
         ["reparse", "/no/such/archive.warc.gz"],
         ["export", "--format", "jsonl", "--output", "."],
+        ["export", "--format", "jsonl", "--output", "x.jsonl", "--until", "9999-12-31"],
+        ["export", "--format", "jsonl", "--output", "x.jsonl", "--since", "0001-01-01"],
+        ["--store", "postgresql://u@127.0.0.1:abc/db", "stats"],
+        ["--store", "postgresql://u@[::1/db", "stats"],
+        ["--store", "mysql://u@host/db", "stats"],
+        ["--store", "not a url", "stats"],
     ],
 )
 def test_bad_command_lines_exit_2_in_one_line(args, tmp_path):
     done = _cli("--store", f"sqlite:///{tmp_path / 'c.sqlite3'}", *args)
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", [["stats"], ["export", "--format", "jsonl", "--output"]])
+def test_reading_a_store_that_does_not_exist_makes_none(command, tmp_path):
+    typo = tmp_path / "typo" / "corpus.sqlite3"
+    if command[-1] == "--output":
+        command = [*command, str(tmp_path / "out.jsonl")]
+    done = _cli("--store", f"sqlite:///{typo}", *command)
+    assert done.returncode == 1
+    assert "no corpus store at" in done.stderr and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reading_a_store_takes_no_write_lock(tmp_path):
+    url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    _fill(url, [[synthetic_article(n) for n in range(3)]])
+    import sqlite3
+
+    writer = sqlite3.connect(tmp_path / "c.sqlite3", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a run's commit in progress
+    try:
+        done = _cli("--store", url, "stats", "--json")
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["articles"] == 3
 
 
 @pytest.mark.parametrize("url", ["postgresql://u@127.0.0.1:{port}/x", "sqlite:///{garbage}", ""])

@@ -40,19 +40,36 @@ def first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(original).__name__
 
 
+class StoreURLError(CorpusError):
+    """A store URL that names no usable database, whatever the database's state."""
+
+
+_EXAMPLES = "examples: sqlite:///data/corpus.sqlite3, postgresql://user@host/dbname"
+
+
 def parse_store_url(raw: str) -> URL:
     try:
         url = make_url(raw)
-    except ArgumentError:
-        raise CorpusError(
-            f"{raw!r} is not a store URL (examples: sqlite:///data/corpus.sqlite3, "
-            "postgresql://user@host/dbname)"
-        ) from None
+        url.port  # noqa: B018 (read now: "host:abc" only fails here)
+    except (ArgumentError, ValueError):
+        raise StoreURLError(f"{raw!r} is not a store URL ({_EXAMPLES})") from None
+    for part in (url.database, url.host, url.username):
+        if part is not None and not _utf8(part):
+            raise StoreURLError(f"{raw!r}: a store URL is UTF-8 text ({_EXAMPLES})")
     if url.drivername in SQLITE_DRIVERS:
         return url.set(drivername="sqlite")
     if url.drivername in POSTGRES_DRIVERS:
         return url.set(drivername="postgresql+psycopg")
-    raise CorpusError(f"unsupported store {url.drivername!r}: use sqlite:/// or postgresql://")
+    raise StoreURLError(f"unsupported store {url.drivername!r}: use sqlite:/// or postgresql://")
+
+
+def _utf8(text: str) -> bool:
+    # A file name of bytes that are not UTF-8 arrives with surrogate escapes (PEP 383).
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def display(url: URL) -> str:

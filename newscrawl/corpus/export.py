@@ -11,9 +11,12 @@ export removes its ``.part`` files, so no truncated file is ever left under a fi
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -62,8 +65,12 @@ def parse_bound(value: str, *, end: bool) -> datetime:
         raise ValueError(f"{value!r} is not a date like 2024-10-01") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=PARIS)
-    if end and len(text) == 10:
-        when += timedelta(days=1)
+    try:
+        if end and len(text) == 10:
+            when += timedelta(days=1)
+        when.astimezone(UTC)  # the store compares in UTC: 0001-01-01+14:00 is not there
+    except OverflowError:
+        raise ValueError(f"{value!r} is out of the range of dates") from None
     return when
 
 
@@ -84,30 +91,38 @@ def _versions(selection: Selection) -> Select:
 
 
 def iter_records(store: CorpusStore, selection: Selection = Selection()) -> Iterator[dict]:
-    """The selected versions as plain records, oldest stored first, a page at a time."""
+    """The selected versions as plain records, oldest stored first, a page at a time.
+
+    All pages come from one read transaction, one snapshot of the store: a run committed
+    meanwhile is not half in (an article's old version on one page, its new one on the
+    next, both exported as its latest)."""
+    with store.transaction(write=False) as connection:
+        yield from _pages(connection, selection)
+
+
+def _pages(connection: Any, selection: Selection) -> Iterator[dict]:
     last = 0
     while True:
-        with store.transaction(write=False) as connection:
-            page = (
-                connection.execute(
-                    _versions(selection).where(s.article_versions.c.version_id > last).limit(PAGE)
-                )
-                .mappings()
-                .all()
+        page = (
+            connection.execute(
+                _versions(selection).where(s.article_versions.c.version_id > last).limit(PAGE)
             )
-            if not page:
-                return
-            ids = [row["version_id"] for row in page]
-            children = {}
-            for table in s.CHILD_TABLES:
-                grouped: dict[int, list] = {}
-                for child in connection.execute(
-                    select(table)
-                    .where(table.c.version_id.in_(ids))
-                    .order_by(table.c.version_id, table.c.ordinal)
-                ).mappings():
-                    grouped.setdefault(child["version_id"], []).append(child)
-                children[table.name] = grouped
+            .mappings()
+            .all()
+        )
+        if not page:
+            return
+        ids = [row["version_id"] for row in page]
+        children = {}
+        for table in s.CHILD_TABLES:
+            grouped: dict[int, list] = {}
+            for child in connection.execute(
+                select(table)
+                .where(table.c.version_id.in_(ids))
+                .order_by(table.c.version_id, table.c.ordinal)
+            ).mappings():
+                grouped.setdefault(child["version_id"], []).append(child)
+            children[table.name] = grouped
         for row in page:
             vid = row["version_id"]
             yield rec.record_from_rows(
@@ -126,7 +141,12 @@ class AtomicOutputs:
         self.open: list[tuple[AtomicFileFeedStorage, Any]] = []
 
     def file(self, path: Path):
-        storage = AtomicFileFeedStorage(str(path), feed_options={"overwrite": True})
+        storage = AtomicFileFeedStorage(
+            str(path),
+            feed_options={"overwrite": True},
+            # Its own: two exports to one file each write a whole file, the last one wins.
+            temp_path=path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part"),
+        )
         handle = storage.open(None)
         self.open.append((storage, handle))
         return handle
@@ -138,7 +158,8 @@ class AtomicOutputs:
 
     def abort(self) -> None:
         for storage, handle in self.open:
-            handle.close()
+            with contextlib.suppress(OSError):  # a full disk fails the close's flush too
+                handle.close()
             storage.temp_path.unlink(missing_ok=True)
         self.open.clear()
 

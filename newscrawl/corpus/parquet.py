@@ -10,6 +10,7 @@ gets the articles table alone; any other path is a folder of the three tables.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -130,6 +131,11 @@ def write_parquet(records: Iterable[dict], output: Path) -> dict[str, int]:
             writer.close()
         outputs.commit()
     except BaseException:
+        for writer in writers:
+            # Closed here, not by its __del__, which would print a traceback of its own
+            # (the disk that failed the write fails its close too).
+            with contextlib.suppress(Exception):
+                writer.close()
         outputs.abort()
         raise
     return counts

@@ -39,6 +39,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Text, cast, delete, func, inspect, select, update
@@ -75,6 +76,13 @@ RUNNING, COMMITTED, DISCARDED = "running", "committed", "discarded"
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _sqlite_file_exists(url: Any) -> bool:
+    database = url.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return True  # not a plain file name: SQLite's to answer
+    return Path(database).expanduser().is_file()
 
 
 def _chunks(values: list, size: int) -> Iterator[list]:
@@ -156,13 +164,26 @@ class CorpusStore:
     # --- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str, *, discard_stale: bool = True, **kwargs: Any) -> CorpusStore:
-        """Open (creating or migrating) the store at ``url``; CorpusError when it cannot."""
+    def open(
+        cls, url: str, *, discard_stale: bool = True, create: bool = True, **kwargs: Any
+    ) -> CorpusStore:
+        """Open (creating or migrating) the store at ``url``; CorpusError when it cannot.
+
+        ``create=False`` (the commands that only read it) refuses a store that does not
+        exist yet, instead of making an empty one where a path had a typo."""
         parsed = parse_store_url(url)
+        if not create and parsed.drivername == "sqlite" and not _sqlite_file_exists(parsed):
+            raise CorpusError(
+                f"no corpus store at {display(make_url(url))} (a crawl or reparse makes one)"
+            )
         engine = make_engine(parsed)
         # Named as the user wrote it (the driver is added internally), password hidden.
         store = cls(engine, display(make_url(url)), **kwargs)
         try:
+            if not create and store.schema_version() == 0:
+                raise CorpusError(
+                    f"{store.name} holds no corpus yet (a crawl or reparse makes one)"
+                )
             store._migrate()
             if discard_stale:
                 store.discard_stale_runs()
@@ -178,12 +199,20 @@ class CorpusStore:
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        """A transaction; a read one sees one snapshot of the store throughout (SQLite's
+        own; on PostgreSQL REPEATABLE READ, as READ COMMITTED takes one per statement)."""
         with self.engine.connect() as connection:
             connection.execution_options(write=write)
+            if not write and self.dialect == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ")
             with connection.begin():
                 yield connection
 
     def _migrate(self) -> None:
+        # Read first: an up-to-date store takes no write lock, so a reader opening it never
+        # waits for a run's commit.
+        if self.schema_version() == s.SCHEMA_VERSION:
+            return
         with self.transaction() as connection:
             if self.dialect == "postgresql":
                 connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))

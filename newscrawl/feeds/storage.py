@@ -49,9 +49,10 @@ class AtomicFileFeedStorage:
         feed_options: dict[str, Any] | None = None,
         rows=None,
         before_final_name=None,
+        temp_path: Path | None = None,
     ):
         self.path = Path(local_path(uri))
-        self.temp_path = part_path(self.path)
+        self.temp_path = temp_path or part_path(self.path)
         self.append = not (feed_options or {}).get("overwrite", False)
         self.rows = rows
         """The run's ``rowcheck.RowCheck``; None outside a crawl (the merge command)."""
