@@ -172,6 +172,8 @@ DOWNLOADER_MIDDLEWARES.update(
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "newscrawl.middlewares.retry.BackoffRetryMiddleware": 550,
         "newscrawl.middlewares.encoding.CharsetRepairMiddleware": 585,
+        # Below both on the way back: it reads the decoded page, as the spider will.
+        "newscrawl.middlewares.limits.TruncatedHtmlMiddleware": 580,
         "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
         "newscrawl.middlewares.limits.BoundedCompressionMiddleware": 590,
         "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,

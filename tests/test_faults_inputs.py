@@ -16,7 +16,7 @@ from tests.site.model import build_site
 from tests.site.server import SiteServer
 from tests.support.runs import ROOT, Crawls
 from tests.support.safety import crawl
-from tests.support.scripted_server import ScriptedServer, html, page
+from tests.support.scripted_server import ScriptedServer, html, page, send
 
 SPIDER = "boursorama"
 ID_A, ID_B, ID_C = "a" * 32, "b" * 32, "c" * 32
@@ -50,6 +50,46 @@ def test_a_redirect_to_an_unreadable_location_is_a_counted_failed_page(tmp_path)
     stats = result["stats"]
     assert stats.get("newscrawl/failed/bad_redirect") == 1, stats
     assert stats.get("newscrawl/failed") == 1
+    assert not result["items"]
+
+
+def _cut(full: bytes, times: int):
+    """The page's first half, with a Content-Length that says that is all, ``times``
+    times; then the whole page."""
+    served = []
+
+    def route(handler):
+        served.append(handler.path)
+        send(handler, 200, full[: len(full) // 2] if len(served) <= times else full)
+
+    return route
+
+
+def _an_article_page() -> tuple[str, bytes]:
+    site, _ = build_site()
+    article = next(iter(site.articles.values()))
+    return article.path, render.article_page(article, site).encode("utf-8")
+
+
+def test_a_page_cut_short_is_asked_again_and_emitted_whole(tmp_path):
+    path, full = _an_article_page()
+    with ScriptedServer() as server:
+        server.routes[path] = _cut(full, times=1)
+        result = crawl(tmp_path, {"start_urls": server.url(path)}, spider=SPIDER)
+    stats = result["stats"]
+    assert stats.get("retry/reason_count/truncated_html") == 1, stats
+    [item] = result["items"]
+    assert item["comments"] and item["related"]  # in the page's second half
+    assert "newscrawl/failed/not_an_article/truncated" not in stats
+
+
+def test_a_page_always_cut_short_is_a_counted_failed_page_not_half_a_record(tmp_path):
+    path, full = _an_article_page()
+    with ScriptedServer() as server:
+        server.routes[path] = _cut(full, times=99)
+        result = crawl(tmp_path, {"start_urls": server.url(path)}, spider=SPIDER)
+    stats = result["stats"]
+    assert stats.get("newscrawl/failed/not_an_article/truncated") == 1, stats
     assert not result["items"]
 
 

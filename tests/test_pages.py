@@ -40,6 +40,17 @@ CASES = [
     ("consent", HTML, _page("<div>Vos choix concernant les cookies</div>"), "consent"),
     ("nothing", HTML, _page("<div class='c-error'>Oups</div>"), "no_content"),
     ("bare html", HTML, b"<html></html>", "no_content"),
+    # Cut before its end (a connection closed early, a short Content-Length): not emitted.
+    ("article cut in half", HTML, _real_article_page()[:6000], "truncated"),
+    ("cut right before the end", HTML, _real_article_page().rstrip()[:-7], "truncated"),
+    ("closing tag in capitals", HTML, _real_article_page().replace(b"</html>", b"</HTML >"), None),
+    ("scripts after the end", HTML, _real_article_page() + b"<script>x()</script>" * 100, None),
+    (
+        "a challenge cut short",
+        HTML,
+        _page("<p>Vérification que vous êtes un humain")[:-20],
+        "truncated",
+    ),
 ]
 
 

@@ -25,10 +25,12 @@ import brotli
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
+from scrapy.http import HtmlResponse
 from w3lib.url import canonicalize_url
 
 from newscrawl.defaults import project_settings
 from newscrawl.scrapy_private import decompression_max_size_exceeded, require_decode_hook
+from newscrawl.sites.pages import is_truncated_html
 
 # Scrapy's own "decompressed past DOWNLOAD_MAXSIZE" error and decoding hook (private names):
 # checked when this module loads, so a Scrapy that moved them stops the crawl at start.
@@ -214,6 +216,33 @@ class PageCapMiddleware:
 
 class RedirectLoop(IgnoreRequest):
     """A redirect back to a URL of its own chain: the page can never be reached."""
+
+
+class TruncatedHtmlMiddleware:
+    """Asks again for an HTML page that stops before ``</html>`` (the rule:
+    ``newscrawl.sites.pages.is_truncated_html``), up to RETRY_TIMES; past them the page goes
+    on, and the spider counts an article page as failed (``not_an_article/truncated``) and
+    asks for it first next run. Below the decompression (590) and the charset repair (585)
+    on the way back: it reads the body as the spider will."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        if (
+            response.status != 200
+            or request.meta.get("page_kind") not in ("article", "listing")
+            or not isinstance(response, HtmlResponse)
+            or not response.body.strip()
+            or not is_truncated_html(response.body)
+        ):
+            return response
+        retry = get_retry_request(request, spider=self.crawler.spider, reason="truncated_html")
+        return retry if retry is not None else response
 
 
 class BadRedirect(IgnoreRequest):

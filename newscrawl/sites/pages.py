@@ -12,6 +12,10 @@ The kinds, in the order they are decided:
 - ``empty``: no body, or only whitespace;
 - ``not_html``: a PDF, an image, JSON, plain text... (by Content-Type, or by the bytes when
   there is none);
+- ``truncated``: HTML that stops before its closing ``</html>`` (a server that closed the
+  connection early, or announced a Content-Length shorter than the page): its record
+  would be a part of the article, its comments and "A lire aussi" gone, with no sign of
+  it (``newscrawl.middlewares.limits.TruncatedHtmlMiddleware`` asks for it again first);
 - then, only for a page the parser found neither a title nor a body in (a real article
   can mention "captcha" or carry a consent script):
   ``challenge`` (a "are you human" check), ``consent`` (a cookie wall), else ``no_content``.
@@ -62,6 +66,9 @@ CONSENT_MARKERS = (
     "onetrust",
     "sp_message_container",
 )
+# Where a whole page's closing tag is: at its end, give or take trailing scripts or junk.
+TAIL_BYTES = 64 * 1024
+_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
 )
@@ -84,9 +91,18 @@ class PageFacts:
             return self.media_type in HTML_TYPES
         return bool(_HTML_START.match(self.body[:1024]))
 
+    @property
+    def truncated(self) -> bool:
+        return is_truncated_html(self.body)
+
     def sample(self) -> str:
         """The start of the page as lower-case text, markup included."""
         return self.body[:SAMPLE_BYTES].decode("utf-8", errors="replace").lower()
+
+
+def is_truncated_html(body: bytes) -> bool:
+    """An HTML page without its closing tag near its end."""
+    return _HTML_END.search(body, max(0, len(body) - TAIL_BYTES)) is None
 
 
 def page_facts(status: int, content_type: str | bytes | None, body: bytes) -> PageFacts:
@@ -97,12 +113,15 @@ def page_facts(status: int, content_type: str | bytes | None, body: bytes) -> Pa
 
 
 def classify_page(article: Article | None, facts: PageFacts) -> str | None:
-    """None when the page is an article; else why not: empty, not_html, challenge,
-    consent or no_content. ``article`` is None when the page was not parsed (not HTML)."""
+    """None when the page is an article; else why not: empty, not_html, truncated,
+    challenge, consent or no_content. ``article`` is None when the page was not parsed
+    (not HTML)."""
     if facts.empty:
         return "empty"
     if not facts.html or article is None:
         return "not_html"
+    if facts.truncated:
+        return "truncated"
     if article.title or article.body:
         return None
     sample = facts.sample()
