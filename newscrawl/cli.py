@@ -83,8 +83,22 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 def _export(options: argparse.Namespace, settings: Any) -> int:
     from newscrawl.corpus.export import Selection, export
 
-    if options.format == "jsonl" and (options.output.is_dir() or not options.output.suffix):
-        raise UsageError(f"--output {options.output}: JSON Lines needs a file name (.jsonl)")
+    output = options.output
+    if str(output) == "-" or (output.exists() and not output.is_dir() and not output.is_file()):
+        raise UsageError(f"--output {output}: give a file or folder name (not stdout or a device)")
+    if options.format == "jsonl" and (output.is_dir() or not output.suffix):
+        raise UsageError(f"--output {output}: JSON Lines needs a file name (.jsonl)")
+    suffix = output.suffix.lower()
+    if (
+        suffix
+        and suffix != f".{options.format}"
+        and not (options.format == "jsonl" and suffix == ".json")
+    ):
+        # A folder of tables has no suffix: "out.jsonl" with --format csv was made a folder.
+        shapes = "file" if options.format == "jsonl" else "file or a folder (no suffix)"
+        raise UsageError(
+            f"--output {output}: a {options.format} export is a .{options.format} {shapes}"
+        )
     selection = Selection(
         options.all_versions, options.since, options.until, options.outlet, options.section
     )
@@ -258,7 +272,11 @@ def _runner(name: str) -> Callable:
 def main(argv: list[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="newscrawl: %(message)s")
-    settings = project_settings()
+    try:
+        settings = project_settings()
+    except ImportError as exc:  # SCRAPY_SETTINGS_MODULE or scrapy.cfg names a missing module
+        print(f"newscrawl: error: cannot load the project's settings ({exc})", file=sys.stderr)
+        return EXIT_USAGE
     run = _runner(options.command)
     try:
         return run(options, settings)

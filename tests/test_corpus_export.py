@@ -356,6 +356,10 @@ def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
         ["--store", "postgresql://u@[::1/db", "stats"],
         ["--store", "mysql://u@host/db", "stats"],
         ["--store", "not a url", "stats"],
+        ["export", "--format", "csv", "--output", "out.jsonl"],
+        ["export", "--format", "parquet", "--output", "out.csv"],
+        ["export", "--format", "jsonl", "--output", "out.csv"],
+        ["export", "--format", "jsonl", "--output", "-"],
     ],
 )
 def test_bad_command_lines_exit_2_in_one_line(args, tmp_path):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,8 @@ from newscrawl.incremental.gate import FETCH_EVERYTHING, Gate
 from newscrawl.incremental.ledger import RequestLedger
 from newscrawl.incremental.revisit import RevisitPolicy, parse_duration
 from newscrawl.incremental.runend import RunEnd
-from newscrawl.incremental.runlock import RunLock
-from newscrawl.incremental.state import CrawlState, open_state
+from newscrawl.incremental.runlock import RunLock, StateBusy
+from newscrawl.incremental.state import STATE_FILE, CrawlState, open_state
 from newscrawl.incremental.summary import report_run
 from newscrawl.incremental.versions import Versioner
 from newscrawl.items import Article
@@ -68,21 +69,33 @@ class IncrementalExtension:
         trust_known = False
         if self.enabled:
             store = crawler.settings.get("NEWSCRAWL_STATE_STORE")
-            self.store = load_object(store)(crawler) if store else open_state(self.state_dir)
+            try:
+                self.store = load_object(store)(crawler) if store else open_state(self.state_dir)
+            except sqlite3.OperationalError as exc:
+                raise self._busy(exc) from None
         self.ledger = RequestLedger(self.stats)
         self.versions = Versioner(self.stats, self.store, self.run_id)
         self.commit = RunCommit(crawler, self.store, self.run_id)
         if self.store is not None:
-            self.commit.recover()
-            # Known entries stop pagination only after a run that crawled everything.
-            trust_known = self.store.last_run_reason() == "finished"
-            self.store.begin_run(self.run_id, utc_iso(self.started))
+            try:
+                self.commit.recover()
+                # Known entries stop pagination only after a run that crawled everything.
+                trust_known = self.store.last_run_reason() == "finished"
+                self.store.begin_run(self.run_id, utc_iso(self.started))
+            except sqlite3.OperationalError as exc:
+                raise self._busy(exc) from None
             feeds = crawler.get_addon(FeedsAddon)
             if feeds is not None:
                 feeds.final_name_hooks.append(self.flush_state)
         self.gate = Gate(
             self.stats, self.store, self.policy, self.started, self.ledger, trust_known=trust_known
         )
+
+    def _busy(self, exc: sqlite3.OperationalError) -> Exception:
+        # Not another run (that is the run lock) but as plain to its user: one line, exit 75.
+        if "locked" in str(exc):
+            return StateBusy(self.state_dir / STATE_FILE, str(exc))
+        return exc
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> IncrementalExtension:

@@ -45,6 +45,19 @@ class RunLocked(Exception):
         )
 
 
+class StateBusy(RunLocked):
+    """Another process (a backup, a sqlite3 shell) holds a write lock on the state file."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path = path
+        self.holder = {}
+        Exception.__init__(
+            self,
+            f"the crawl state {path} is locked by another process ({reason}); run again "
+            "once it is done",
+        )
+
+
 class RunLock:
     def __init__(self, state_dir: str | Path):
         self.path = Path(state_dir) / LOCK_FILE
