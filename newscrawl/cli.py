@@ -144,6 +144,12 @@ def _reparse(options: argparse.Namespace, settings: Any) -> int:
     for path in options.archives:
         if not Path(path).exists():
             raise UsageError(f"archive not found: {path}")
+    from newscrawl.archive.reader import archive_files
+
+    if not archive_files(options.archives):
+        raise UsageError(
+            f"no WARC file (*.warc.gz, *.warc) in {', '.join(options.archives)}: nothing to read"
+        )
     if options.site is not None:
         from newscrawl import sites
 

@@ -360,9 +360,11 @@ def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
         ["export", "--format", "parquet", "--output", "out.csv"],
         ["export", "--format", "jsonl", "--output", "out.csv"],
         ["export", "--format", "jsonl", "--output", "-"],
+        ["reparse", "{tmp}"],  # a folder without a WARC file
     ],
 )
 def test_bad_command_lines_exit_2_in_one_line(args, tmp_path):
+    args = [arg.format(tmp=tmp_path) for arg in args]
     done = _cli("--store", f"sqlite:///{tmp_path / 'c.sqlite3'}", *args)
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
