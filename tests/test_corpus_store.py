@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sqlite3
@@ -378,72 +377,3 @@ def test_a_staged_record_is_read_back_as_it_was_added(store):
     assert record == as_record(article)
     # The very text the JSON column wrote before it was made ahead of the insert.
     assert text == compact_text(as_record(article))
-
-
-# --- batches written behind (the crawl's store) ------------------------------------------------
-
-
-def _refuse_staging(store: CorpusStore) -> None:
-    """Every later insert into staged_versions fails, as on a full disk."""
-    statements = {
-        "sqlite": [
-            "CREATE TRIGGER refuse BEFORE INSERT ON staged_versions "
-            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
-        ],
-        "postgresql": [
-            "CREATE FUNCTION refuse() RETURNS trigger AS "
-            "$$ BEGIN RAISE EXCEPTION 'disk says no'; END $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER refuse BEFORE INSERT ON staged_versions "
-            "FOR EACH ROW EXECUTE FUNCTION refuse()",
-        ],
-    }[store.dialect]
-    with store.transaction() as connection:
-        for statement in statements:
-            connection.exec_driver_sql(statement)
-
-
-def test_batches_written_behind_are_all_stored_by_flush_and_commit(store_url):
-    articles = [synthetic_article(n) for n in range(10)]
-    with CorpusStore.open(store_url, batch_size=3, write_behind=True) as store:
-        store.begin_run("behind")
-        for article in articles:
-            store.add("behind", article)
-        # Three full batches went to the writer; the tenth record waits in memory.
-        assert _staged_rows(store, "behind") == 9
-        store.flush("behind")
-        assert _staged_rows(store, "behind") == 10
-        assert store.execute(select(s.runs.c.staged))[0][0] == 10
-        assert store.commit_run("behind").added == 10
-        assert len(_versions(store)) == 10
-
-
-def test_a_batch_that_failed_behind_fails_every_later_call_of_its_run(store_url):
-    with CorpusStore.open(store_url, batch_size=2, write_behind=True) as store:
-        store.begin_run("lost")
-        _refuse_staging(store)
-        store.add("lost", synthetic_article(1))
-        store.add("lost", synthetic_article(2))  # a full batch: written behind, and refused
-        # Refused already if the writer has answered, else held in memory: either way lost.
-        with contextlib.suppress(CorpusError):
-            store.add("lost", synthetic_article(3))
-        for call in (
-            lambda: store.flush("lost"),  # waits for the writer: its error is the run's now
-            lambda: store.add("lost", synthetic_article(4)),
-            lambda: store.commit_run("lost"),
-        ):
-            with pytest.raises(CorpusError, match="a batch of 2 records could not be written"):
-                call()
-        with pytest.raises(CorpusError, match="disk says no"):
-            store.commit_run("lost")
-        store.discard_run("lost")
-        assert store.counts()["versions"] == 0
-        assert store.execute(select(s.runs.c.status))[0][0] == "discarded"
-
-
-def test_an_in_memory_store_writes_its_batches_itself():
-    # Each thread has its own in-memory database: a writer thread would fill another one.
-    with CorpusStore.open("sqlite://", batch_size=2, write_behind=True) as store:
-        store.begin_run("memory")
-        for n in range(5):
-            store.add("memory", synthetic_article(n))
-        assert store.commit_run("memory").added == 5

@@ -57,8 +57,7 @@ class CorpusExtension:
         from newscrawl.corpus.store import CorpusStore
 
         try:
-            # Batches are written behind the crawl, off the engine's thread.
-            self.store = CorpusStore.open(url, write_behind=True)
+            self.store = CorpusStore.open(url)
         except CorpusError as exc:
             # Checked by newscrawl.config already; a store that broke since is one line too.
             from newscrawl.config import ConfigError

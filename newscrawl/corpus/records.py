@@ -94,9 +94,8 @@ def version_row(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def child_rows(record: dict[str, Any], version_id: int | None, key: str) -> dict[str, list[dict]]:
-    """Rows of images, comments and related_links for one stored version (its id may be
-    filled in later, once the version is inserted)."""
+def child_rows(record: dict[str, Any], version_id: int, key: str) -> dict[str, list[dict]]:
+    """Rows of images, comments and related_links for one stored version."""
     images = [
         {"version_id": version_id, "ordinal": n, **{f: image.get(f) for f in IMAGE_FIELDS}}
         for n, image in enumerate(record.get("images") or [])

@@ -5,12 +5,6 @@
     store.add(run_id, article)            # per item; staged in batches
     store.commit_run(run_id)              # every version of the run visible at once
 
-With ``write_behind=True`` (the crawl's store) a full batch is written by one background
-thread while the caller goes on: SQLite and psycopg run the insert and its commit without
-the GIL, so the engine's thread keeps fetching and routing. One batch at most is in flight
-(the next full one waits for it), ``flush`` returns once everything added is written, and a
-batch that failed fails every later call for its run, its commit included.
-
 A run's items are *staged* (``staged_versions``) as they come and turned into versions in
 one transaction by ``commit_run``. A run killed before that shows nothing; the next
 ``open`` settles it once its owner is known dead (on PostgreSQL a run holds a session
@@ -35,17 +29,15 @@ import itertools
 import os
 import socket
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, func, inspect, select, update
+from sqlalchemy import delete, func, inspect, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import SingletonThreadPool
 
 from newscrawl.corpus import records as rec
 from newscrawl.corpus import schema as s
@@ -61,7 +53,7 @@ from newscrawl.corpus.owners import lock_key as _lock_key
 from newscrawl.corpus.owners import owner as _owner
 from newscrawl.corpus.owners import pid_alive as _pid_alive
 from newscrawl.corpus.owners import unlock as _unlock
-from newscrawl.corpus.versions import StagedVersion, commit_articles, prepare_staged
+from newscrawl.corpus.versions import commit_articles
 
 BATCH_SIZE = 200
 # The staged records wait in memory as their JSON until a batch is written: at most
@@ -90,39 +82,6 @@ def _chunks(values: list, size: int) -> Iterator[list]:
         yield values[start : start + size]
 
 
-def _prepared_chunks(
-    connection: Connection, staged_of_run: Any, keys: list[str]
-) -> Iterator[list[StagedVersion]]:
-    """The run's staged rows, KEYS_PER_COMMIT_STEP article keys at a time, made ready.
-
-    The next chunk is made ready on a helper thread while the caller writes this one: its
-    inserts and its commit run in SQLite or psycopg without the GIL, and the helper's
-    JSON reading and hashing fill that time (a heavy crawl's commit: 3.8 s to X s).
-    """
-    staged = s.staged_versions.c
-    columns = (
-        staged.article_key,
-        staged.warc_file,
-        staged.warc_offset,
-        # The JSON text: read by the helper, not by this thread's result processing.
-        cast(staged.record, Text).label("record_text"),
-    )
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="corpus-commit") as helper:
-        ready: Future | None = None
-        for chunk in _chunks(keys, KEYS_PER_COMMIT_STEP):
-            rows = connection.execute(
-                select(*columns)
-                .where(staged_of_run, staged.article_key.in_(chunk))
-                .order_by(staged.article_key, staged.seq)
-            ).all()
-            next_ready = helper.submit(prepare_staged, rows)
-            if ready is not None:
-                yield ready.result()
-            ready = next_ready
-        if ready is not None:
-            yield ready.result()
-
-
 @dataclass
 class _ActiveRun:
     seq: Iterator[int]
@@ -130,7 +89,6 @@ class _ActiveRun:
     buffered_chars: int = 0
     lock: Connection | None = None
     key: int = 0
-    failed: str | None = None  # why a batch written behind could not be
 
 
 @dataclass(frozen=True)
@@ -141,23 +99,12 @@ class CommitResult:
 
 
 class CorpusStore:
-    def __init__(
-        self, engine: Engine, name: str, batch_size: int = BATCH_SIZE, write_behind: bool = False
-    ):
+    def __init__(self, engine: Engine, name: str, batch_size: int = BATCH_SIZE):
         self.engine = engine
         self.name = name
         self.batch_size = batch_size
         self.dialect = engine.dialect.name
         self._runs: dict[str, _ActiveRun] = {}
-        # An in-memory SQLite database is one per thread (SingletonThreadPool): written
-        # behind, the batches would go to another, empty database.
-        shared = not isinstance(engine.pool, SingletonThreadPool)
-        self._writer = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="corpus-store")
-            if write_behind and shared
-            else None
-        )
-        self._writing: Future | None = None
         self.recovered: list[str] = []
         """Dead runs this store committed on opening (their feeds were complete)."""
 
@@ -252,9 +199,6 @@ class CorpusStore:
             return self._schema_version(connection)
 
     def close(self) -> None:
-        self._settle()
-        if self._writer is not None:
-            self._writer.shutdown()
         for run in self._runs.values():
             _unlock(run.lock, run.key)
         self._runs.clear()
@@ -270,7 +214,6 @@ class CorpusStore:
 
     def begin_run(self, run_id: str, *, kind: str = "crawl", info: dict | None = None) -> None:
         """Start staging versions under ``run_id`` (a new id, or a running run taken over)."""
-        self._settle()
         lock = None
         key = _lock_key(run_id)
         if self.dialect == "postgresql":
@@ -336,7 +279,6 @@ class CorpusStore:
     ) -> None:
         """Stage one item (an Article or its plain dict) of the run; written in batches."""
         run = self._active(run_id)
-        self._refuse_if_failed(run_id, run)
         record = rec.as_record(article)
         key = rec.key_of(record)
         # Written now, as the column writes it: the buffer holds the text, not the record's
@@ -354,51 +296,21 @@ class CorpusStore:
         )
         run.buffered_chars += len(staged.text)
         if len(run.buffer) >= self.batch_size or run.buffered_chars >= BATCH_CHARS:
-            if self._writer is None:
-                self.flush(run_id)
-            else:
-                self._settle()  # one batch in flight at most: the memory stays bounded
-                self._refuse_if_failed(run_id, run)
-                batch, run.buffer, run.buffered_chars = run.buffer, [], 0
-                self._writing = self._writer.submit(self._write_behind, run_id, run, batch)
+            self.flush(run_id)
 
     def flush(self, run_id: str) -> None:
-        """Write what the run has staged in memory; everything added is stored on return."""
         run = self._active(run_id)
-        self._settle()
-        self._refuse_if_failed(run_id, run)
         if not run.buffer:
             return
-        self._write(run_id, run.buffer)
-        run.buffer.clear()
-        run.buffered_chars = 0
-
-    def _write(self, run_id: str, batch: list[dict]) -> None:
         with self.transaction() as connection:
-            connection.execute(s.staged_versions.insert(), batch)
+            connection.execute(s.staged_versions.insert(), run.buffer)
             connection.execute(
                 update(s.runs)
                 .where(s.runs.c.run_id == run_id)
-                .values(staged=s.runs.c.staged + len(batch))
+                .values(staged=s.runs.c.staged + len(run.buffer))
             )
-
-    def _write_behind(self, run_id: str, run: _ActiveRun, batch: list[dict]) -> None:
-        try:
-            self._write(run_id, batch)
-        except BaseException as exc:
-            run.failed = f"a batch of {len(batch)} records could not be written: {first_line(exc)}"
-            raise
-
-    def _settle(self) -> None:
-        """Wait for the batch in flight: its error, if any, is its run's (``_write_behind``),
-        raised by every later call for that run."""
-        writing, self._writing = self._writing, None
-        if writing is not None:
-            writing.exception()
-
-    def _refuse_if_failed(self, run_id: str, run: _ActiveRun) -> None:
-        if run.failed:
-            raise CorpusError(f"run {run_id}: {run.failed}")
+        run.buffer.clear()
+        run.buffered_chars = 0
 
     def commit_run(self, run_id: str) -> CommitResult:
         """Make every staged version of the run visible, in one transaction."""
@@ -419,9 +331,18 @@ class CorpusStore:
                 )
             )
             staged = added = 0
-            for chunk in _prepared_chunks(connection, staged_of_run, keys):
-                staged += len(chunk)
-                added += commit_articles(connection, run_id, chunk)
+            for chunk in _chunks(keys, KEYS_PER_COMMIT_STEP):
+                rows = (
+                    connection.execute(
+                        select(s.staged_versions)
+                        .where(staged_of_run, s.staged_versions.c.article_key.in_(chunk))
+                        .order_by(s.staged_versions.c.article_key, s.staged_versions.c.seq)
+                    )
+                    .mappings()
+                    .all()
+                )
+                staged += len(rows)
+                added += commit_articles(connection, run_id, rows)
             connection.execute(delete(s.staged_versions).where(staged_of_run))
             connection.execute(
                 update(s.runs)
@@ -433,7 +354,6 @@ class CorpusStore:
 
     def discard_run(self, run_id: str) -> None:
         """Drop what a run staged; it will never commit."""
-        self._settle()  # whatever it wrote goes too
         with self.transaction() as connection:
             connection.execute(
                 delete(s.staged_versions).where(s.staged_versions.c.run_id == run_id)
@@ -478,7 +398,6 @@ class CorpusStore:
     def set_run_feeds(self, run_id: str, feeds: list[str]) -> None:
         """Where the run's feeds will appear: how a dead run is settled (above)."""
         self._active(run_id)
-        self._settle()
         with self.transaction() as connection:
             info = connection.scalar(select(s.runs.c.info).where(s.runs.c.run_id == run_id))
             connection.execute(
@@ -505,7 +424,6 @@ class CorpusStore:
     # --- reading -------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        self._settle()
         with self.transaction(write=False) as connection:
             return {
                 name: connection.scalar(select(func.count()).select_from(table))
@@ -518,6 +436,5 @@ class CorpusStore:
             }
 
     def execute(self, statement: Any) -> list:
-        self._settle()
         with self.transaction(write=False) as connection:
             return connection.execute(statement).all()

@@ -1,9 +1,6 @@
 """Turning a run's staged rows into versions, inside ``CorpusStore.commit_run``'s transaction.
 
-Each staged row is first made ready (``prepare_staged``: its record read, both hashes, its
-version and child rows), which needs no database: the commit does it on a helper thread for
-the next chunk while this one is written. Then per chunk of article keys
-(``commit_articles``): make sure each article row exists, lock the rows (PostgreSQL:
+Per chunk of article keys: make sure each article row exists, lock the rows (PostgreSQL:
 ``SELECT ... FOR UPDATE`` in key order, so concurrent commits serialise per article and never
 deadlock), read the stored versions, decide which staged records are new (see
 ``newscrawl.corpus.store``), insert them with their images, comments and links, and move
@@ -13,8 +10,6 @@ each article's current version.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +18,6 @@ from sqlalchemy.engine import Connection
 
 from newscrawl.corpus import records as rec
 from newscrawl.corpus import schema as s
-from newscrawl.jsonbytes import loads
 
 IDENTITY = ("url", "site", "section", "outlet")
 
@@ -45,53 +39,16 @@ def insert_ignoring_duplicates(connection: Connection, table):
     return insert(table).on_conflict_do_nothing()
 
 
-@dataclass(slots=True)
-class StagedVersion:
-    """One staged row, ready to become a version: all but its number and ids."""
-
-    key: str
-    record: dict[str, Any]
-    warc_file: str | None
-    warc_offset: int | None
-    record_hash: str
-    content_hash: str
-    fetched: datetime | None
-    row: dict[str, Any]  # its article_versions columns
-    children: dict[str, list[dict]]  # its child tables' rows, version_id still to come
-
-
-def prepare_staged(rows: Iterable[Any]) -> list[StagedVersion]:
-    """Staged rows (with the record as its JSON text, ``record_text``) made ready."""
-    ready = []
-    for staged in rows:
-        record = loads(staged.record_text)
-        ready.append(
-            StagedVersion(
-                key=staged.article_key,
-                record=record,
-                warc_file=staged.warc_file,
-                warc_offset=staged.warc_offset,
-                record_hash=rec.record_hash(record),  # the version number is not part of it
-                content_hash=rec.content_hash(record),  # nor of this one
-                fetched=rec.parse_time(record.get("fetched_at")),
-                row=rec.version_row(record),
-                children=rec.child_rows(record, None, staged.article_key),
-            )
-        )
-    return ready
-
-
-def commit_articles(connection: Connection, run_id: str, staged: list[StagedVersion]) -> int:
-    """Turn one chunk of a run's staged rows (in key and staging order) into versions; the
-    number added."""
-    groups: dict[str, list[StagedVersion]] = defaultdict(list)
-    for version in staged:
-        groups[version.key].append(version)
+def commit_articles(connection: Connection, run_id: str, staged: list) -> int:
+    """Turn one chunk of a run's staged rows into versions; the number added."""
+    groups: dict[str, list] = defaultdict(list)
+    for row in staged:
+        groups[row["article_key"]].append(row)
     keys = sorted(groups)
     now = _now()
     placeholders = []
     for key in keys:
-        first = groups[key][0].record
+        first = groups[key][0]["record"]
         placeholders.append(
             {
                 "id": key,
@@ -117,27 +74,28 @@ def commit_articles(connection: Connection, run_id: str, staged: list[StagedVers
     ):
         known[row.article_key].append(row._mapping)
 
-    new_rows, new_versions, seen = [], [], {}
+    new_rows, new_records, seen = [], [], {}
     for key in keys:
         versions = list(known[key])
         times = []
-        for candidate in groups[key]:
-            record = candidate.record
-            times.append(candidate.fetched or now)
-            if not _is_new(record, candidate, versions):
+        for staged_row in groups[key]:
+            record = staged_row["record"]
+            times.append(rec.parse_time(record.get("fetched_at")) or now)
+            digest = rec.record_hash(record)
+            if not _is_new(record, digest, staged_row, versions):
                 continue
             latest = versions[-1]["version"] if versions else 0
             number = max(int(record.get("version") or 1), latest + 1)
-            row = {
-                **candidate.row,
-                "version": number,
-                "article_key": key,
-                "run_id": run_id,
-                "content_hash": candidate.content_hash,
-                "record_hash": candidate.record_hash,
-                "warc_file": candidate.warc_file,
-                "warc_offset": candidate.warc_offset,
-            }
+            record = {**record, "version": number}
+            row = rec.version_row(record)
+            row.update(
+                article_key=key,
+                run_id=run_id,
+                content_hash=rec.content_hash(record),
+                record_hash=digest,  # the number is not part of it
+                warc_file=staged_row["warc_file"],
+                warc_offset=staged_row["warc_offset"],
+            )
             versions.append(
                 {
                     "version": number,
@@ -149,15 +107,14 @@ def commit_articles(connection: Connection, run_id: str, staged: list[StagedVers
                 }
             )
             new_rows.append(row)
-            new_versions.append(candidate)
+            new_records.append(record)
         seen[key] = (min(times), max(times), versions)
-    ids = _insert_versions(connection, new_rows, new_versions)
+    ids = _insert_versions(connection, new_rows, new_records)
     _update_articles(connection, current, seen, ids)
     return len(ids)
 
 
-def _is_new(record: dict, candidate: StagedVersion, versions: list) -> bool:
-    digest = candidate.record_hash
+def _is_new(record: dict, digest: str, staged_row: Any, versions: list) -> bool:
     if versions and versions[-1]["record_hash"] == digest:
         return False
     for stored in versions:
@@ -165,15 +122,15 @@ def _is_new(record: dict, candidate: StagedVersion, versions: list) -> bool:
             continue
         if stored["version"] == record.get("version"):
             return False  # this very version, committed before
-        if candidate.warc_file and (stored["warc_file"], stored["warc_offset"]) == (
-            candidate.warc_file,
-            candidate.warc_offset,
+        if staged_row["warc_file"] and (stored["warc_file"], stored["warc_offset"]) == (
+            staged_row["warc_file"],
+            staged_row["warc_offset"],
         ):
             return False  # the same archived response, re-read
     return True
 
 
-def _insert_versions(connection: Connection, rows: list, versions: list) -> dict:
+def _insert_versions(connection: Connection, rows: list, records: list) -> dict:
     if not rows:
         return {}
     v = s.article_versions.c
@@ -182,13 +139,11 @@ def _insert_versions(connection: Connection, rows: list, versions: list) -> dict
     )
     ids = {(r.article_key, r.version): r.version_id for r in connection.execute(statement, rows)}
     children: dict[str, list] = defaultdict(list)
-    for row, version in zip(rows, versions, strict=True):
+    for row, record in zip(rows, records, strict=True):
         version_id = ids.get((row["article_key"], row["version"]))
         if version_id is None:
             continue
-        for table, child in version.children.items():
-            for child_row in child:
-                child_row["version_id"] = version_id
+        for table, child in rec.child_rows(record, version_id, row["article_key"]).items():
             children[table].extend(child)
     for table in s.CHILD_TABLES:
         for chunk in _chunks(children[table.name], 1000):
