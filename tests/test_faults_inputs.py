@@ -65,17 +65,18 @@ def _cut(full: bytes, times: int):
     return route
 
 
-def _an_article_page() -> tuple[str, bytes]:
+def _crawl_a_page_cut(tmp_path, times: int) -> dict:
+    """A crawl of one article page served cut ``times`` times."""
     site, _ = build_site()
     article = next(iter(site.articles.values()))
-    return article.path, render.article_page(article, site).encode("utf-8")
+    with ScriptedServer() as server:
+        full = render.article_page(article, site).encode("utf-8")
+        server.routes[article.path] = _cut(full, times)
+        return crawl(tmp_path, {"start_urls": server.url(article.path)}, spider=SPIDER)
 
 
 def test_a_page_cut_short_is_asked_again_and_emitted_whole(tmp_path):
-    path, full = _an_article_page()
-    with ScriptedServer() as server:
-        server.routes[path] = _cut(full, times=1)
-        result = crawl(tmp_path, {"start_urls": server.url(path)}, spider=SPIDER)
+    result = _crawl_a_page_cut(tmp_path, times=1)
     stats = result["stats"]
     assert stats.get("retry/reason_count/truncated_html") == 1, stats
     [item] = result["items"]
@@ -84,10 +85,7 @@ def test_a_page_cut_short_is_asked_again_and_emitted_whole(tmp_path):
 
 
 def test_a_page_always_cut_short_is_a_counted_failed_page_not_half_a_record(tmp_path):
-    path, full = _an_article_page()
-    with ScriptedServer() as server:
-        server.routes[path] = _cut(full, times=99)
-        result = crawl(tmp_path, {"start_urls": server.url(path)}, spider=SPIDER)
+    result = _crawl_a_page_cut(tmp_path, times=99)
     stats = result["stats"]
     assert stats.get("newscrawl/failed/not_an_article/truncated") == 1, stats
     assert not result["items"]
