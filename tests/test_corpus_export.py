@@ -447,3 +447,18 @@ def test_the_command_reads_the_store_from_the_project_settings(tmp_path, store_u
     assert out.read_bytes() == _feed(
         JsonLinesExporter, [synthetic_article(1), synthetic_article(2)], encoding="utf-8"
     )
+
+
+@pytest.mark.parametrize(
+    "text, end, expected",
+    [
+        ("2024-10-19", False, "2024-10-19T00:00:00+02:00"),
+        ("2024-10-19", True, "2024-10-20T00:00:00+02:00"),  # a day: included
+        ("20241019", True, "2024-10-20T00:00:00+02:00"),  # its basic ISO form too
+        ("2024-10-19T14:30", True, "2024-10-19T14:30:00+02:00"),
+        ("2024-10-19T14:30:00Z", False, "2024-10-19T14:30:00+00:00"),
+        ("2024-03-31", True, "2024-04-01T00:00:00+02:00"),  # the day of the spring change
+    ],
+)
+def test_parse_bound(text, end, expected):
+    assert parse_bound(text, end=end).isoformat() == expected

@@ -16,7 +16,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -66,12 +66,21 @@ def parse_bound(value: str, *, end: bool) -> datetime:
     if when.tzinfo is None:
         when = when.replace(tzinfo=PARIS)
     try:
-        if end and len(text) == 10:
+        if end and _is_a_day(text):
             when += timedelta(days=1)
         when.astimezone(UTC)  # the store compares in UTC: 0001-01-01+14:00 is not there
     except OverflowError:
         raise ValueError(f"{value!r} is out of the range of dates") from None
     return when
+
+
+def _is_a_day(text: str) -> bool:
+    # "2024-10-19" and its basic form "20241019" (fromisoformat takes both) name a day.
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _versions(selection: Selection) -> Select:
