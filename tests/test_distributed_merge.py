@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from newscrawl.distributed.merge import main, merge, registered_folders
 from tests.support.distributed_support import feed_records
 
@@ -74,6 +76,14 @@ def test_merge_without_any_feed_fails(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main([str(tmp_path / "out"), str(tmp_path / "empty")]) == 1
     assert "no JSON Lines feed" in capsys.readouterr().err
+
+
+def test_merge_of_a_source_that_does_not_exist_is_a_bad_command_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as refused:
+        main([str(tmp_path / "out"), str(tmp_path / "no-such-feeds")])
+    assert refused.value.code == 2
+    assert "no such feed file or folder" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def free_port() -> int:

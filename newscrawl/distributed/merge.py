@@ -174,6 +174,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(options: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     sources = list(options.sources)
+    missing = [str(path) for path in sources if not Path(path).exists()]
+    if missing:  # a typo, not an empty merge
+        parser.error(f"no such feed file or folder: {', '.join(missing)}")
     if options.crawl:
         if not options.redis_url:
             parser.error("--crawl needs --redis-url")
