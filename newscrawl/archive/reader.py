@@ -109,7 +109,10 @@ def complete_records(path: Path, errors: list[str]) -> Iterator[tuple[ArcWarcRec
                 yield record, records.get_record_offset(), records.get_record_length()
         # warcio reports a cut gzip member or header in several ways, AttributeError included.
         except Exception as exc:
-            message = f"{path}: stopped reading at a damaged record ({exc!r})"
+            # warcio may quote the bytes it choked on: a few, escaped, keep it one short line.
+            why = " ".join(repr(exc).split())
+            why = why if len(why) <= 200 else why[:200] + "…"
+            message = f"{path}: stopped reading at a damaged record ({why})"
             errors.append(message)
             logger.warning(message)
 
