@@ -53,25 +53,26 @@ def test_a_redirect_to_an_unreadable_location_is_a_counted_failed_page(tmp_path)
     assert not result["items"]
 
 
-def _cut(full: bytes, times: int):
-    """The page's first half, with a Content-Length that says that is all, ``times``
-    times; then the whole page."""
+def _cut(full: bytes, times: int, *, the_same: bool):
+    """The page cut short, with a Content-Length that says that is all, ``times`` times
+    (cut at the same place each time, or each time a little further); then whole."""
     served = []
 
     def route(handler):
         served.append(handler.path)
-        send(handler, 200, full[: len(full) // 2] if len(served) <= times else full)
+        end = len(full) // 2 + (0 if the_same else 100 * len(served))
+        send(handler, 200, full[:end] if len(served) <= times else full)
 
     return route
 
 
-def _crawl_a_page_cut(tmp_path, times: int) -> dict:
+def _crawl_a_page_cut(tmp_path, times: int, *, the_same: bool = False) -> dict:
     """A crawl of one article page served cut ``times`` times."""
     site, _ = build_site()
     article = next(iter(site.articles.values()))
     with ScriptedServer() as server:
         full = render.article_page(article, site).encode("utf-8")
-        server.routes[article.path] = _cut(full, times)
+        server.routes[article.path] = _cut(full, times, the_same=the_same)
         return crawl(tmp_path, {"start_urls": server.url(article.path)}, spider=SPIDER)
 
 
@@ -84,11 +85,22 @@ def test_a_page_cut_short_is_asked_again_and_emitted_whole(tmp_path):
     assert "newscrawl/failed/not_an_article/truncated" not in stats
 
 
-def test_a_page_always_cut_short_is_a_counted_failed_page_not_half_a_record(tmp_path):
+def test_a_page_never_whole_and_never_the_same_is_a_counted_failed_page(tmp_path):
     result = _crawl_a_page_cut(tmp_path, times=99)
     stats = result["stats"]
     assert stats.get("newscrawl/failed/not_an_article/truncated") == 1, stats
     assert not result["items"]
+
+
+def test_a_page_without_its_end_that_comes_back_the_same_is_taken_and_counted(tmp_path):
+    # HTML may leave </html> out: one more fetch, then the page as it is, counted.
+    result = _crawl_a_page_cut(tmp_path, times=99, the_same=True)
+    stats = result["stats"]
+    assert stats.get("retry/reason_count/truncated_html") == 1, stats
+    assert stats.get("newscrawl/pages/without_html_end") == 1
+    [item] = result["items"]
+    assert item["title"] and item["body"]
+    assert "newscrawl/failed/not_an_article/truncated" not in stats
 
 
 def test_too_many_redirects_is_a_counted_failed_page(tmp_path):

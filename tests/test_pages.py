@@ -6,7 +6,7 @@ import pytest
 
 from newscrawl.items import Article
 from newscrawl.sites.boursorama import parse_article
-from newscrawl.sites.pages import classify_page, page_facts
+from newscrawl.sites.pages import classify_page, lacks_html_end, page_facts
 from tests.site.model import build_site
 from tests.site.render import article_page
 
@@ -40,17 +40,6 @@ CASES = [
     ("consent", HTML, _page("<div>Vos choix concernant les cookies</div>"), "consent"),
     ("nothing", HTML, _page("<div class='c-error'>Oups</div>"), "no_content"),
     ("bare html", HTML, b"<html></html>", "no_content"),
-    # Cut before its end (a connection closed early, a short Content-Length): not emitted.
-    ("article cut in half", HTML, _real_article_page()[:6000], "truncated"),
-    ("cut right before the end", HTML, _real_article_page().rstrip()[:-7], "truncated"),
-    ("closing tag in capitals", HTML, _real_article_page().replace(b"</html>", b"</HTML >"), None),
-    ("scripts after the end", HTML, _real_article_page() + b"<script>x()</script>" * 100, None),
-    (
-        "a challenge cut short",
-        HTML,
-        _page("<p>Vérification que vous êtes un humain")[:-20],
-        "truncated",
-    ),
 ]
 
 
@@ -76,3 +65,33 @@ def test_a_video_page_with_a_title_and_no_text_is_an_article():
 
 def test_the_content_type_is_read_from_bytes_and_without_parameters():
     assert page_facts(200, b"Application/PDF; name=x.pdf", b"%PDF").media_type == "application/pdf"
+
+
+WHOLE = _real_article_page()
+
+
+@pytest.mark.parametrize(
+    ("body", "lacks"),
+    [
+        (WHOLE, False),
+        (WHOLE[:6000], True),  # cut in half
+        (WHOLE.rstrip()[:-7], True),  # cut right before its end
+        (WHOLE.replace(b"</html>", b"</HTML >"), False),
+        (WHOLE + b"<script>x()</script>" * 5000, False),  # 100 KB of scripts after the end
+        (WHOLE.decode().encode("utf-16"), False),  # UTF-16, with its BOM
+        (WHOLE.decode().encode("utf-16-be"), False),
+        (WHOLE.replace(b"</html>", b""), True),  # a page that leaves it out: asked again
+    ],
+    ids=["whole", "half", "end", "capitals", "scripts after", "utf-16", "utf-16-be", "no tag"],
+)
+def test_lacks_html_end(body, lacks):
+    assert lacks_html_end(body) is lacks
+
+
+def test_a_page_that_never_came_whole_is_truncated():
+    cut = WHOLE[:6000]
+    assert classify_page(parse_article(cut, URL), page_facts(200, HTML, cut, cut_short=True)) == (
+        "truncated"
+    )
+    # The same bytes without the mark (they came back the same): an article.
+    assert classify_page(parse_article(cut, URL), page_facts(200, HTML, cut)) is None

@@ -16,6 +16,7 @@ at most one 64 KiB chunk more. Counted under ``newscrawl/dropped/<reason>``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import zlib
 from io import BytesIO
@@ -30,7 +31,7 @@ from w3lib.url import canonicalize_url
 
 from newscrawl.defaults import project_settings
 from newscrawl.scrapy_private import decompression_max_size_exceeded, require_decode_hook
-from newscrawl.sites.pages import is_truncated_html
+from newscrawl.sites.pages import lacks_html_end
 
 # Scrapy's own "decompressed past DOWNLOAD_MAXSIZE" error and decoding hook (private names):
 # checked when this module loads, so a Scrapy that moved them stops the crawl at start.
@@ -218,12 +219,20 @@ class RedirectLoop(IgnoreRequest):
     """A redirect back to a URL of its own chain: the page can never be reached."""
 
 
+CUT_SHORT_META = "newscrawl_cut_short"
+_LAST_CUT_META = "newscrawl_last_cut"
+
+
 class TruncatedHtmlMiddleware:
-    """Asks again for an HTML page that stops before ``</html>`` (the rule:
-    ``newscrawl.sites.pages.is_truncated_html``), up to RETRY_TIMES; past them the page goes
-    on, and the spider counts an article page as failed (``not_an_article/truncated``) and
-    asks for it first next run. Below the decompression (590) and the charset repair (585)
-    on the way back: it reads the body as the spider will."""
+    """Asks again for an HTML page without its ``</html>`` (``sites.pages.lacks_html_end``).
+
+    A page that comes back the very same was not cut: HTML may leave the tag out, and it
+    is taken as it is after one more fetch. A page that comes back different each time,
+    and never whole, up to RETRY_TIMES, is marked (``CUT_SHORT_META``): the spider counts
+    an article page as failed (``not_an_article/truncated``) and asks for it first next run.
+    Below the decompression (590) and the charset repair (585) on the way back: it reads the
+    body the spider reads.
+    """
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -238,11 +247,21 @@ class TruncatedHtmlMiddleware:
             or request.meta.get("page_kind") not in ("article", "listing")
             or not isinstance(response, HtmlResponse)
             or not response.body.strip()
-            or not is_truncated_html(response.body)
+            or not lacks_html_end(response.body)
         ):
             return response
+        digest = hashlib.sha256(response.body).digest()
+        if request.meta.get(_LAST_CUT_META) == digest:
+            # The same page again: it ends there. Taken, and said.
+            self.crawler.stats.inc_value("newscrawl/pages/without_html_end")
+            logger.warning("%s has no </html>, twice the same: taken as it is", response)
+            return response
         retry = get_retry_request(request, spider=self.crawler.spider, reason="truncated_html")
-        return retry if retry is not None else response
+        if retry is not None:
+            retry.meta[_LAST_CUT_META] = digest
+            return retry
+        request.meta[CUT_SHORT_META] = True
+        return response
 
 
 class BadRedirect(IgnoreRequest):

@@ -12,10 +12,12 @@ The kinds, in the order they are decided:
 - ``empty``: no body, or only whitespace;
 - ``not_html``: a PDF, an image, JSON, plain text... (by Content-Type, or by the bytes when
   there is none);
-- ``truncated``: HTML that stops before its closing ``</html>`` (a server that closed the
-  connection early, or announced a Content-Length shorter than the page): its record
-  would be a part of the article, its comments and "A lire aussi" gone, with no sign of
-  it (``newscrawl.middlewares.limits.TruncatedHtmlMiddleware`` asks for it again first);
+- ``truncated``: HTML cut short (a server that closed the connection early, or announced
+  a Content-Length shorter than the page), whose record would be a part of the article,
+  its comments and "A lire aussi" gone. ``newscrawl.middlewares.limits.TruncatedHtmlMiddleware``
+  decides (``PageFacts.cut_short``): a page without its ``</html>`` is asked again, and
+  one that comes back the very same is taken as it is (HTML may leave the tag out); only a
+  page that never came back the same, nor whole, is this kind;
 - then, only for a page the parser found neither a title nor a body in (a real article
   can mention "captcha" or carry a consent script):
   ``challenge`` (a "are you human" check), ``consent`` (a cookie wall), else ``no_content``.
@@ -66,9 +68,11 @@ CONSENT_MARKERS = (
     "onetrust",
     "sp_message_container",
 )
-# Where a whole page's closing tag is: at its end, give or take trailing scripts or junk.
-TAIL_BYTES = 64 * 1024
-_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
+# A whole page's closing tag, in the encodings a page's bytes may be in (UTF-16 both ways).
+_HTML_END = re.compile(
+    rb"</html\s*>|<\x00/\x00[hH]\x00[tT]\x00[mM]\x00[lL]\x00|\x00<\x00/\x00[hH]\x00[tT]\x00[mM]\x00[lL]",
+    re.IGNORECASE,
+)
 _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
 )
@@ -80,6 +84,8 @@ class PageFacts:
     media_type: str
     """Content-Type without parameters, lower case; "" when the response has none."""
     body: bytes
+    cut_short: bool = False
+    """The page never came whole: without its ``</html>``, and different at each fetch."""
 
     @property
     def empty(self) -> bool:
@@ -91,25 +97,23 @@ class PageFacts:
             return self.media_type in HTML_TYPES
         return bool(_HTML_START.match(self.body[:1024]))
 
-    @property
-    def truncated(self) -> bool:
-        return is_truncated_html(self.body)
-
     def sample(self) -> str:
         """The start of the page as lower-case text, markup included."""
         return self.body[:SAMPLE_BYTES].decode("utf-8", errors="replace").lower()
 
 
-def is_truncated_html(body: bytes) -> bool:
-    """An HTML page without its closing tag near its end."""
-    return _HTML_END.search(body, max(0, len(body) - TAIL_BYTES)) is None
+def lacks_html_end(body: bytes) -> bool:
+    """No ``</html>`` anywhere in the page: cut short, or a page that leaves it out."""
+    return _HTML_END.search(body) is None
 
 
-def page_facts(status: int, content_type: str | bytes | None, body: bytes) -> PageFacts:
+def page_facts(
+    status: int, content_type: str | bytes | None, body: bytes, *, cut_short: bool = False
+) -> PageFacts:
     if isinstance(content_type, bytes):
         content_type = content_type.decode("latin-1")
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    return PageFacts(status=status, media_type=media_type, body=body or b"")
+    return PageFacts(status=status, media_type=media_type, body=body or b"", cut_short=cut_short)
 
 
 def classify_page(article: Article | None, facts: PageFacts) -> str | None:
@@ -120,7 +124,7 @@ def classify_page(article: Article | None, facts: PageFacts) -> str | None:
         return "empty"
     if not facts.html or article is None:
         return "not_html"
-    if facts.truncated:
+    if facts.cut_short:
         return "truncated"
     if article.title or article.body:
         return None

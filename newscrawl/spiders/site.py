@@ -21,7 +21,13 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 
 from newscrawl import config, incremental, sites
 from newscrawl.incremental.fetchtime import fetched_at
-from newscrawl.middlewares.limits import BadRedirect, BrokenBody, RedirectLoop, ResponseTooLarge
+from newscrawl.middlewares.limits import (
+    CUT_SHORT_META,
+    BadRedirect,
+    BrokenBody,
+    RedirectLoop,
+    ResponseTooLarge,
+)
 from newscrawl.pipelines import leading_steps
 from newscrawl.sites.pages import classify_page, page_facts
 from newscrawl.spiders.extraction import ExtractionPool, workers_for
@@ -215,7 +221,12 @@ class SiteSpider(scrapy.Spider):
 
     def _article_page(self, response):
         self.crawler.stats.inc_value("newscrawl/pages/article")
-        return page_facts(response.status, response.headers.get("Content-Type"), response.body)
+        return page_facts(
+            response.status,
+            response.headers.get("Content-Type"),
+            response.body,
+            cut_short=response.meta.get(CUT_SHORT_META, False),
+        )
 
     @staticmethod
     def _parsable(response, facts) -> bool:
