@@ -88,13 +88,9 @@ def _export(options: argparse.Namespace, settings: Any) -> int:
         raise UsageError(f"--output {output}: give a file or folder name (not stdout or a device)")
     if options.format == "jsonl" and (output.is_dir() or not output.suffix):
         raise UsageError(f"--output {output}: JSON Lines needs a file name (.jsonl)")
-    suffix = output.suffix.lower()
-    if (
-        suffix
-        and suffix != f".{options.format}"
-        and not (options.format == "jsonl" and suffix == ".json")
-    ):
-        # A folder of tables has no suffix: "out.jsonl" with --format csv was made a folder.
+    formats_of = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+    if formats_of.get(output.suffix.lower(), options.format) != options.format:
+        # "out.jsonl" with --format csv was made a folder of tables; "tables.2024" is one.
         shapes = "file" if options.format == "jsonl" else "file or a folder (no suffix)"
         raise UsageError(
             f"--output {output}: a {options.format} export is a .{options.format} {shapes}"
@@ -238,7 +234,8 @@ def _open_store(options: argparse.Namespace, settings: Any, *, create: bool) -> 
         parse_store_url(url)
     except StoreURLError as exc:
         raise UsageError(f"--store: {exc}" if options.store is not None else str(exc)) from None
-    return CorpusStore.open(url, create=create)
+    # A reader settles no dead run: that is a write, and would wait for a commit.
+    return CorpusStore.open(url, create=create, discard_stale=create)
 
 
 def project_settings():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import logging
 import os
 import sqlite3
 import tempfile
@@ -188,15 +189,15 @@ def _coverage(value: Any) -> dict[str, float]:
 
 
 def _optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """Unset (None) is allowed: the component falls back to another setting."""
-    return lambda value: None if value is None else parse(value)
+    """Unset (None, or "-s NAME=") is allowed: the component falls back to another setting."""
+    return lambda value: None if value is None or value == "" else parse(value)
 
 
 def _log_level(value: Any) -> Any:
-    # As logging reads it: a level name in capitals, or a number.
+    # As logging reads it: a number, or a name it knows in capitals (WARN and NOTSET too).
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if value not in LOG_LEVELS:
+    if not isinstance(value, str) or value not in logging.getLevelNamesMapping():
         raise ValueError(value)
     return value
 

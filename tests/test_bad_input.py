@@ -223,3 +223,20 @@ def test_recover_refuses_a_missing_or_wrong_file_with_one_line(tmp_path, module,
     assert done.returncode == 2
     assert done.stderr.splitlines() == [f"newscrawl.archive.recover: {tmp_path / name}: {expected}"]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LOG_LEVEL", "WARN"),  # logging's own aliases and numbers
+        ("LOG_LEVEL", "NOTSET"),
+        ("LOG_LEVEL", 20),
+        ("NEWSCRAWL_MONITOR_MIN_COVERAGE_BODY", ""),  # "-s NAME=": the dict's minimum
+        ("FEED_EXPORT_ENCODING", "latin-1"),
+        ("JOBDIR", "crawls/job-1"),
+    ],
+)
+def test_values_logging_and_scrapy_take_are_taken(name, value):
+    from scrapy.settings import Settings
+
+    config.parse_setting(Settings({name: value}), name)

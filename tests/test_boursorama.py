@@ -552,3 +552,46 @@ def test_a_link_no_url_parser_reads_costs_only_itself():
     )
     assert listing.article_urls == ["https://www.boursorama.com" + good]
     assert listing.next_page is None
+
+
+def _related_of(after: str) -> list[tuple[int, str | None, str | None]]:
+    page = (
+        '<div class="c-news-detail"><h1 class="c-title-big"><span>Titre</span></h1>'
+        '<article class="c-news-detail__content"><p>Texte.</p></article></div>' + after
+    )
+    article = parse_article(page, f"https://www.boursorama.com/bourse/actualites/t-{'0' * 32}")
+    return [(r.position, r.url, r.title) for r in article.related]
+
+
+def _line(n: str) -> str:
+    return (
+        '<li class="c-list-details-news__line"><div class="c-list-details-news__title">'
+        f'<a href="/bourse/actualites/rel-{n * 32}">Rel {n}</a></div></li>'
+    )
+
+
+def _rel(n: str) -> tuple[int, str, str]:
+    return (int(n), f"https://www.boursorama.com/bourse/actualites/rel-{n * 32}", f"Rel {n}")
+
+
+HEADING = '<h2 class="c-heading"><span class="c-heading__text">A lire aussi</span></h2>'
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        # The heading alone in div.c-rebound, its list beside it.
+        (f'<div class="c-block"><div class="c-rebound">{HEADING}</div><ul>'
+         f'{_line("1")}{_line("2")}</ul></div>', [_rel("1"), _rel("2")]),
+        # Its own list empty, other lists above: none.
+        (f'<div class="c-block"><div class="c-rebound">{HEADING}<ul></ul></div>'
+         f'<ul><li><a href="/bourse/actualites/pop-{"9" * 32}">Pop</a></li></ul></div>', []),
+        # No "A lire aussi" heading: the entries' own markup anywhere but in an aside.
+        (f'<div class="c-block"><h2>Sur le même sujet</h2><ul>{_line("1")}</ul></div>',
+         [_rel("1")]),
+        (f'<aside><h2>Dernières actualités</h2><ul>{_line("1")}</ul></aside>', []),
+    ],
+    ids=["list beside the block", "empty own list", "other heading", "sidebar"],
+)  # fmt: skip
+def test_the_related_block_variants(after, expected):
+    assert _related_of(after) == expected

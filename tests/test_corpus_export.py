@@ -7,8 +7,10 @@ import gzip
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pyarrow as pa
@@ -386,6 +388,14 @@ def test_reading_a_store_takes_no_write_lock(tmp_path):
     _fill(url, [[synthetic_article(n) for n in range(3)]])
     import sqlite3
 
+    with CorpusStore.open(url) as store:  # a dead run too: a reader leaves it to a writer
+        store.begin_run("dead")
+        store.add("dead", synthetic_article(9))
+        store.flush("dead")
+        store._runs.clear()
+    with closing(sqlite3.connect(tmp_path / "c.sqlite3")) as db, db:
+        dead = f"{socket.gethostname()}:999999999"  # this host, a pid that is not running
+        db.execute("UPDATE runs SET owner = ? WHERE run_id = 'dead'", (dead,))
     writer = sqlite3.connect(tmp_path / "c.sqlite3", isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # a run's commit in progress
     try:
@@ -395,6 +405,20 @@ def test_reading_a_store_takes_no_write_lock(tmp_path):
         writer.close()
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["articles"] == 3
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "kind"),
+    [("csv", "OUT.CSV", "file"), ("parquet", "x.PARQUET", "file"), ("csv", "tables.2024", "dir")],
+)
+def test_an_output_s_suffix_is_read_in_any_case_and_a_dotted_folder_is_a_folder(
+    fmt, name, kind, tmp_path
+):
+    url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    _fill(url, [[synthetic_article(1)]])
+    done = _cli("--store", url, "export", "--format", fmt, "--output", str(tmp_path / name))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / name).is_file() if kind == "file" else (tmp_path / name).is_dir()
 
 
 @pytest.mark.parametrize("url", ["postgresql://u@127.0.0.1:{port}/x", "sqlite:///{garbage}", ""])

@@ -197,7 +197,7 @@ def export(
     if fmt == "jsonl":
         tables = {output.name: JsonLinesExporter}
         folder = output.parent
-    elif output.suffix == ".csv":
+    elif output.suffix.lower() == ".csv":
         tables = {output.name: ArticlesCsvExporter}
         folder = output.parent
     else:

@@ -95,7 +95,7 @@ def _rows(record: dict) -> tuple[dict, list[dict], list[dict]]:
 
 
 def write_parquet(records: Iterable[dict], output: Path) -> dict[str, int]:
-    if output.suffix == ".parquet":
+    if output.suffix.lower() == ".parquet":
         targets = {output.name: ARTICLES}
         folder = output.parent
     else:

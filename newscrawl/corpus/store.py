@@ -74,7 +74,7 @@ def _sqlite_file_exists(url: Any) -> bool:
     database = url.database or ""
     if not database or database == ":memory:" or database.startswith("file:"):
         return True  # not a plain file name: SQLite's to answer
-    return Path(database).expanduser().is_file()
+    return Path(database).is_file()  # as SQLite opens it: "~" is not the home folder
 
 
 def _chunks(values: list, size: int) -> Iterator[list]:

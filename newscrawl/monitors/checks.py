@@ -104,8 +104,9 @@ class MonitorConfig:
         for name in COVERAGE_FIELDS:
             # NEWSCRAWL_MONITOR_MIN_COVERAGE_BODY=0.8 on a command line beats the dict.
             single = f"NEWSCRAWL_MONITOR_MIN_COVERAGE_{name.upper()}"
-            if single in settings:
-                coverage[name] = float(settings.get(single))
+            value = settings.get(single)
+            if value is not None and value != "":  # "-s NAME=": the dict's
+                coverage[name] = float(value)
         return cls(
             enabled=get("NEWSCRAWL_MONITORS", _bool),
             min_coverage={k: float(v) for k, v in coverage.items()},

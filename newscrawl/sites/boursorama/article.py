@@ -90,19 +90,24 @@ def _source_block(detail, h1, comments_block, related_block):
 
 
 def _content_block(sel: Selector, detail, comments_block):
-    """The first body candidate with text in it, else the first one (a page of no text)."""
+    """The first body block with text in it (a video page may hold an empty one, sharing
+    buttons only, before the one with its text), else the first candidate as before: the
+    loose ``article`` of the detail block is only a fallback, never preferred for its text
+    (an image-only body beside a promoted card)."""
     if detail is None:
         return None
-    first = None
-    # Broken markup (a stray </div>) can close the detail block before its content.
-    for scope, queries in ((detail, _CONTENT + _CONTENT_IN_DETAIL), (sel, _CONTENT)):
-        for query in queries:
-            for candidate in html.css_all(scope, query):
-                if html.inside(candidate, (comments_block,)):
-                    continue
-                # A video page may hold an empty content block (sharing buttons only)
-                # before the one with its text.
-                if body.has_text(candidate):
-                    return candidate
-                first = first if first is not None else candidate
-    return first
+
+    def candidates(chains):
+        # Broken markup (a stray </div>) can close the detail block before its content.
+        for scope, queries in chains:
+            for query in queries:
+                for candidate in html.css_all(scope, query):
+                    if not html.inside(candidate, (comments_block,)):
+                        yield candidate
+
+    with_text = next(
+        (c for c in candidates(((detail, _CONTENT), (sel, _CONTENT))) if body.has_text(c)), None
+    )
+    if with_text is not None:
+        return with_text
+    return next(candidates(((detail, _CONTENT + _CONTENT_IN_DETAIL), (sel, _CONTENT))), None)

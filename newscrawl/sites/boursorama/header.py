@@ -24,7 +24,8 @@ _CLOCK = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
 _BARE_CLOCK = re.compile(r"^\d{1,2}\s*[:h]\s*\d{2}$")
 # A source line without spans: "information fournie par AFP 21/10/2024 à 12:54".
 _TRAILING_DATE = re.compile(
-    r"\s*(\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?:\s*(?:[àa]|-)?\s*\d{1,2}\s*[:h]\s*\d{2})?)\s*$"
+    r"\s*(?:\ble\s+)?"
+    r"(\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?:\s*(?:[àa]|-)?\s*\d{1,2}\s*[:h]\s*\d{2})?)\s*$"
 )
 # A cheap pre-filter (normalize-space over every text node costs ~8x more on a long page);
 # the own-text check in Python keeps only elements whose text starts "Mis à jour".

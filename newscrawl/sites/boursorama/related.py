@@ -18,8 +18,8 @@ _HEADING_TEXT = "a lire aussi"
 # How far above its heading the "A lire aussi" list may sit (heading > head > block > list).
 _MAX_HEADING_CLIMB = 6
 _LINE = "li.c-list-details-news__line"
-# The "A lire aussi" block itself: a climb from its heading stops there, entries or none
-# (above it are the page's other lists: most read, sharing buttons).
+# The "A lire aussi" block itself: a climb from its heading stops there when it holds its
+# own list, even an empty one (above it are the page's other lists: most read, sharing).
 _BLOCK_CLASS = "c-rebound"
 
 RELATED_ENTRY = EntryForm(
@@ -48,15 +48,19 @@ def related_block(sel: Selector, excluded: tuple):
                 break
             if html.css_all(node, _LINE) or any(map(_links_an_article, html.css_all(node, "li a"))):
                 return node
-            if _BLOCK_CLASS in html.classes(node):
-                return node  # an empty "A lire aussi"
+            if _BLOCK_CLASS in html.classes(node) and html.css_all(node, "ul, ol"):
+                return node  # an "A lire aussi" whose own list is empty
             node = node.getparent()
-    # No heading says "A lire aussi": the block's entries, never the same cards elsewhere
-    # (a sidebar of latest news, /actualite-economique/ listings).
-    for line in html.css_all(sel, f".{_BLOCK_CLASS} {_LINE}"):
-        if not html.inside(line, excluded):
+    # No heading says "A lire aussi": the first entries of the block's kind, but not a
+    # sidebar's cards (latest news, in an aside).
+    for line in html.css_all(sel, _LINE):
+        if not html.inside(line, excluded) and not _in_aside(line):
             return line.getparent()
     return None
+
+
+def _in_aside(element) -> bool:
+    return any(ancestor.tag == "aside" for ancestor in element.iterancestors())
 
 
 def _links_an_article(anchor) -> bool:
