@@ -236,21 +236,26 @@ def test_a_killed_run_shows_nothing_and_the_next_open_cleans_it(store_url):
         assert _commit(store, "next-run", [synthetic_article(n) for n in range(120)]) == 120
 
 
-@pytest.mark.parametrize("feed_complete", [True, False])
+@pytest.mark.parametrize("feed", ["complete", "missing", "from an earlier run"])
 def test_a_killed_crawl_is_committed_next_open_only_if_its_feeds_are_complete(
-    store_url, tmp_path, feed_complete
+    store_url, tmp_path, feed
 ):
     # The crawl state's rule (newscrawl.incremental.commit): killed after its feeds reached
-    # their final names, the run's articles are done and are not fetched again.
-    feed = tmp_path / "articles.jsonl"
-    writer = _writer(store_url, "killed-crawl", "stage-feeds-and-hang", str(feed))
+    # their final names, the run's articles are done and are not fetched again. A file that
+    # was there before the run (an earlier run's "-O articles.jsonl") is not its feed.
+    path = tmp_path / "articles.jsonl"
+    if feed == "from an earlier run":
+        path.write_text("{}\n")
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    writer = _writer(store_url, "killed-crawl", "stage-feeds-and-hang", str(path))
     try:
         assert writer.stdout.readline().strip() == "staged"
     finally:
         writer.send_signal(signal.SIGKILL)
         writer.wait(timeout=30)
+    feed_complete = feed == "complete"
     if feed_complete:
-        feed.write_text("{}\n")
+        path.write_text("{}\n")
     deadline = time.monotonic() + 20
     while True:
         with CorpusStore.open(store_url) as store:

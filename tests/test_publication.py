@@ -106,3 +106,33 @@ def test_a_deleted_run_lock_still_keeps_a_second_run_out(site_server, tmp_path):
     assert {item["article_id"] for item in crawls.all_items()} == (
         site_server.expectations.crawled_ids
     )
+
+
+@pytest.mark.parametrize(
+    ("ages", "complete"),
+    [
+        ([10, 10], True),  # both written after the run began (10 s before now; it began 60 s ago)
+        ([10, 3600], False),  # one was there before: an earlier run's -O file
+        ([10, None], False),  # one never reached its name
+        ([], False),  # no feed recorded: nothing tells the run complete
+    ],
+)
+def test_a_killed_run_is_complete_when_every_feed_was_published_since_it_began(
+    tmp_path, ages, complete
+):
+    import os
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from newscrawl.feeds.publish import feeds_published_since
+
+    paths = []
+    for n, age in enumerate(ages):
+        path = tmp_path / f"feed-{n}.jsonl"
+        if age is not None:
+            path.write_text("{}\n")
+            os.utime(path, (time.time() - age, time.time() - age))
+        paths.append(str(path))
+    began = datetime.now(UTC) - timedelta(seconds=60)
+    assert feeds_published_since(paths, began.isoformat()) is complete
+    assert feeds_published_since(paths, began) is complete

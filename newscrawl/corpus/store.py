@@ -26,7 +26,6 @@ article: no duplicate, no lost version; the unique (article_key, version) constr
 from __future__ import annotations
 
 import itertools
-import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +53,7 @@ from newscrawl.corpus.owners import owner as _owner
 from newscrawl.corpus.owners import pid_alive as _pid_alive
 from newscrawl.corpus.owners import unlock as _unlock
 from newscrawl.corpus.versions import commit_articles
+from newscrawl.feeds.publish import feeds_published_since
 
 BATCH_SIZE = 200
 # The staged records wait in memory as their JSON until a batch is written: at most
@@ -375,9 +375,13 @@ class CorpusStore:
         """
         with self.transaction(write=False) as connection:
             running = connection.execute(
-                select(s.runs.c.run_id, s.runs.c.owner, s.runs.c.lock_key, s.runs.c.info).where(
-                    s.runs.c.status == RUNNING
-                )
+                select(
+                    s.runs.c.run_id,
+                    s.runs.c.owner,
+                    s.runs.c.lock_key,
+                    s.runs.c.info,
+                    s.runs.c.started,
+                ).where(s.runs.c.status == RUNNING)
             ).all()
         discarded = []
         for run in running:
@@ -386,7 +390,7 @@ class CorpusStore:
             feeds = (run.info or {}).get("feeds") or []
             if feeds and run.owner.rpartition(":")[0] != socket.gethostname():
                 continue
-            if feeds and all(os.path.exists(path) for path in feeds):
+            if feeds_published_since(feeds, run.started):
                 self.begin_run(run.run_id)
                 self.commit_run(run.run_id)
                 self.recovered.append(run.run_id)

@@ -48,6 +48,31 @@ def unpublished_folder(folder: Path) -> Path:
     return folder if is_unpublished(folder) else folder.with_name(f".{folder.name}.part")
 
 
+# A file's time and the run's start come from the same machine's clock; the slack covers
+# file systems that keep whole seconds.
+MTIME_SLACK_SECONDS = 2.0
+
+
+def feeds_published_since(paths: list[str], started: datetime | str) -> bool:
+    """Whether every one of a run's feeds reached its final name after the run began: how a
+    killed run is told complete. Existing is not enough: an ``-O out.jsonl`` of an earlier
+    run is there already when this one is killed before its own rename."""
+    if not paths:
+        return False
+    if isinstance(started, str):
+        started = datetime.fromisoformat(started)
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    limit = started.timestamp() - MTIME_SLACK_SECONDS
+    for path in paths:
+        try:
+            if os.stat(path).st_mtime < limit:
+                return False
+        except OSError:
+            return False
+    return True
+
+
 def fsync_dir(folder: Path) -> None:
     # Not every platform can open a directory (Windows cannot); the rename still happened.
     with contextlib.suppress(OSError):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.feeds.addon import final_feed_paths
+from newscrawl.feeds.publish import feeds_published_since
 from newscrawl.feeds.uri import local_path
 from newscrawl.incremental.state import DISCARDED, RECOVERED, CrawlState
 from newscrawl.monitors.checks import run_figures
@@ -35,7 +36,7 @@ class RunCommit:
     def recover(self) -> None:
         """Settle the runs that never finished: commit those whose feeds all made it."""
         for run in self.store.unfinished_runs():
-            complete = bool(run.feeds) and all(Path(path).exists() for path in run.feeds)
+            complete = feeds_published_since(run.feeds, run.started)
             finished = utc_iso(utc_now())
             if complete and run.staged:
                 self.store.commit_run(run.run_id, finished, status=RECOVERED)
