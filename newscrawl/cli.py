@@ -140,12 +140,6 @@ def _reparse(options: argparse.Namespace, settings: Any) -> int:
     for path in options.archives:
         if not Path(path).exists():
             raise UsageError(f"archive not found: {path}")
-    from newscrawl.archive.reader import archive_files
-
-    if not archive_files(options.archives):
-        raise UsageError(
-            f"no WARC file (*.warc.gz, *.warc) in {', '.join(options.archives)}: nothing to read"
-        )
     if options.site is not None:
         from newscrawl import sites
 
@@ -153,6 +147,12 @@ def _reparse(options: argparse.Namespace, settings: Any) -> int:
             sites.get(options.site)
         except KeyError as exc:
             raise UsageError(exc.args[0]) from None
+    from newscrawl.archive.reader import archive_files
+
+    if not archive_files(options.archives):
+        raise UsageError(
+            f"no WARC file (*.warc.gz, *.warc) in {', '.join(options.archives)}: nothing to read"
+        )
     with _open_store(options, settings, create=True) as store:
         result = reparse(store, options.archives, workers=options.workers, site=options.site)
     print(
