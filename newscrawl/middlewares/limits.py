@@ -246,7 +246,8 @@ class TruncatedHtmlMiddleware:
             response.status != 200
             or request.meta.get("page_kind") not in ("article", "listing")
             or not isinstance(response, HtmlResponse)
-            or not response.body.strip()
+            or not response.body
+            or response.body.isspace()  # empty: the spider's own kind, without a copy
             or not lacks_html_end(response.body)
         ):
             return response
